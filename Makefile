@@ -1,0 +1,43 @@
+# ocap — everything is installed by this file and go.mod.
+GO        ?= go
+BIN       := $(CURDIR)/bin
+GOFLAGS   ?=
+export GOTOOLCHAIN := local
+
+PROTOC_GEN_GO_VERSION      := v1.36.12
+PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
+
+.PHONY: all build run test test-short bench lint generate tools clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ ./cmd/kernel ./cmd/vat-worker
+
+run: build
+	$(GO) run ./examples/weather
+
+test: build
+	$(GO) vet ./...
+	OCAP_WORKER_PATH=$(BIN)/vat-worker $(GO) test -count=1 -timeout 15m ./...
+
+bench: build
+	OCAP_WORKER_PATH=$(BIN)/vat-worker $(GO) run ./bench
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+# generate rebuilds committed generated code: protobuf stubs (protoc from
+# Debian's protobuf-compiler, the Go plugins from the module proxy).
+generate: tools
+	PATH=$(BIN):$$PATH protoc --go_out=. --go_opt=module=github.com/ocapgo/ocap \
+		--go-grpc_out=. --go-grpc_opt=module=github.com/ocapgo/ocap proto/worker.proto
+
+tools:
+	@command -v protoc >/dev/null || { apt-get update -qq && apt-get install -y -qq protobuf-compiler; }
+	GOBIN=$(BIN) $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
+	GOBIN=$(BIN) $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
+
+clean:
+	rm -rf $(BIN)
