@@ -1,0 +1,117 @@
+package bundle
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/evanw/esbuild/pkg/api"
+)
+
+// Bundle is a vat's source compiled into one script (see the package
+// documentation for the script's contract).
+type Bundle struct {
+	// Script is the code the worker evaluates.
+	Script string
+	// Hash is the hex SHA-256 of Script; equal hashes mean equal code.
+	Hash string
+	// Name is the source's base file name, used to label stack traces.
+	Name string
+}
+
+// GlobalName is the variable the script assigns the entry module's
+// namespace to.
+const GlobalName = "__ocapVat"
+
+// sourceExtensions are the entry files Build accepts.
+var sourceExtensions = map[string]bool{".js": true, ".mjs": true, ".ts": true, ".mts": true}
+
+// Build bundles the vat source at path. It returns the cached bundle when
+// no file that went into the last build of path has changed.
+func Build(ctx context.Context, path string) (*Bundle, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s: %w", path, err)
+	}
+	if ext := filepath.Ext(abs); !sourceExtensions[ext] {
+		return nil, fmt.Errorf("bundle %s: unsupported source extension %q (want .js, .mjs, .ts or .mts)", path, ext)
+	}
+	if b := cached(abs); b != nil {
+		return b, nil
+	}
+	b, inputs, err := build(ctx, abs)
+	if err != nil {
+		return nil, err
+	}
+	remember(abs, b, inputs)
+	return b, nil
+}
+
+// build runs esbuild once and returns the bundle and the files it read.
+func build(ctx context.Context, abs string) (*Bundle, []string, error) {
+	builds.Add(1)
+	dir := filepath.Dir(abs)
+	esb, cerr := api.Context(api.BuildOptions{
+		EntryPoints:   []string{abs},
+		AbsWorkingDir: dir,
+		Bundle:        true,
+		Write:         false,
+		Metafile:      true,
+		Format:        api.FormatIIFE,
+		GlobalName:    GlobalName,
+		Platform:      api.PlatformNeutral,
+		MainFields:    []string{"module", "main"},
+		Target:        api.ES2017,
+		KeepNames:     true,
+		LogLevel:      api.LogLevelSilent,
+		Plugins:       []api.Plugin{builtinPlugin()},
+	})
+	if cerr != nil {
+		return nil, nil, fmt.Errorf("bundle %s: %w", abs, buildError(cerr.Errors))
+	}
+	defer esb.Dispose()
+
+	// esbuild cannot take a context; cancel it from outside instead.
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-ctx.Done():
+			esb.Cancel()
+		case <-done:
+		}
+	}()
+	res := esb.Rebuild()
+	if err := ctx.Err(); err != nil {
+		return nil, nil, fmt.Errorf("bundle %s: %w", abs, err)
+	}
+	if len(res.Errors) > 0 {
+		return nil, nil, buildError(res.Errors)
+	}
+	if len(res.OutputFiles) != 1 {
+		return nil, nil, fmt.Errorf("bundle %s: esbuild produced %d output files, want 1", abs, len(res.OutputFiles))
+	}
+	inputs, err := metafileInputs(res.Metafile, dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("bundle %s: %w", abs, err)
+	}
+	return newBundle(string(res.OutputFiles[0].Contents), filepath.Base(abs)), inputs, nil
+}
+
+// newBundle fills in the hash. A leading "#!" line, which esbuild keeps from
+// the entry file, is dropped: it would be a syntax error inside the worker's
+// function wrapper.
+func newBundle(script, name string) *Bundle {
+	if strings.HasPrefix(script, "#!") {
+		if i := strings.IndexByte(script, '\n'); i >= 0 {
+			script = script[i+1:]
+		} else {
+			script = ""
+		}
+	}
+	sum := sha256.Sum256([]byte(script))
+	return &Bundle{Script: script, Hash: hex.EncodeToString(sum[:]), Name: name}
+}

@@ -1,0 +1,42 @@
+package bundle
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// headerPrefix starts the comment line WriteFile puts before the script.
+const headerPrefix = "// ocap bundle of "
+
+// WriteFile stores b at out: a first line `// ocap bundle of <name>`, then
+// the script, byte for byte.
+func WriteFile(b *Bundle, out string) error {
+	if strings.ContainsAny(b.Name, "\r\n") {
+		return fmt.Errorf("write bundle %s: source name %q holds a line break", out, b.Name)
+	}
+	data := headerPrefix + b.Name + "\n" + b.Script
+	if err := os.WriteFile(out, []byte(data), 0o644); err != nil {
+		return fmt.Errorf("write bundle: %w", err)
+	}
+	return nil
+}
+
+// Load reads a bundle file. A file written by WriteFile gives back the same
+// Script, Hash and Name; any other file is taken as a bare script named after
+// the file.
+func Load(path string) (*Bundle, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load bundle: %w", err)
+	}
+	script := string(data)
+	name := filepath.Base(path)
+	if rest, ok := strings.CutPrefix(script, headerPrefix); ok {
+		if first, body, found := strings.Cut(rest, "\n"); found {
+			name, script = first, body
+		}
+	}
+	return newBundle(script, name), nil
+}
