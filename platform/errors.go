@@ -1,0 +1,27 @@
+package platform
+
+import "errors"
+
+// ErrWorkerExited is wrapped by every error that comes from a worker process
+// having exited or its stream having broken. The error's text gives the exit
+// status and the last lines the worker wrote to stderr.
+var ErrWorkerExited = errors.New("vat worker exited")
+
+// ErrClosed is returned by Launch once Close has been called.
+var ErrClosed = errors.New("platform services closed")
+
+// exitError is how a worker ended. It matches ErrWorkerExited and, when the
+// process failed, the *exec.ExitError that says how.
+type exitError struct {
+	msg     string
+	waitErr error
+}
+
+func (e *exitError) Error() string { return ErrWorkerExited.Error() + ": " + e.msg }
+
+func (e *exitError) Unwrap() []error {
+	if e.waitErr == nil {
+		return []error{ErrWorkerExited}
+	}
+	return []error{ErrWorkerExited, e.waitErr}
+}

@@ -1,0 +1,139 @@
+// Package platform is the kernel's platform services: it launches each vat
+// in its own vat-worker process through go-plugin, gives the router one
+// stream per vat, and reports and kills workers.
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+
+	plugin "github.com/hashicorp/go-plugin"
+
+	"github.com/ocapgo/ocap/supervisor/handshake"
+)
+
+// Launcher starts vat workers.
+type Launcher interface {
+	// Launch starts a worker for spec and opens its stream. If ctx ends
+	// first, the worker is killed and Launch returns ctx's error.
+	Launch(ctx context.Context, spec WorkerSpec) (Worker, error)
+	// Close kills every worker launched and not yet exited.
+	Close() error
+}
+
+var _ Launcher = (*Services)(nil)
+
+// Services launches vat-worker processes as direct children of the kernel.
+type Services struct {
+	opts Options
+
+	mu      sync.Mutex
+	workers map[*worker]struct{}
+	closed  bool
+}
+
+// New returns platform services configured by opts.
+func New(opts Options) *Services {
+	return &Services{opts: opts.withDefaults(), workers: map[*worker]struct{}{}}
+}
+
+// Launch starts a worker for spec. The worker does not learn which vat it
+// runs until its StartVat delivery.
+func (s *Services) Launch(ctx context.Context, spec WorkerSpec) (Worker, error) {
+	if spec.VatID == "" {
+		return nil, errors.New("platform: WorkerSpec.VatID is required")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("platform: launching vat %s: %w", spec.VatID, err)
+	}
+	path, err := findWorker(s.opts.WorkerPath)
+	if err != nil {
+		return nil, err
+	}
+	logger := s.opts.Logger.Named(workerName).With("vat", spec.VatID, "name", spec.VatName, "subcluster", spec.SubclusterID)
+	proc := newProcess(path, spec.VatID, s.childEnv())
+	stderr := &tail{}
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  handshake.Config,
+		Plugins:          plugin.PluginSet{handshake.PluginName: workerPlugin{}},
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		RunnerFunc:       proc.runnerFunc,
+		Logger:           logger,
+		StartTimeout:     s.opts.StartTimeout,
+		Stderr:           stderr,
+		SkipHostEnv:      true,
+	})
+
+	w := &worker{spec: spec, logger: logger, proc: proc, stderr: stderr, done: make(chan struct{})}
+	stop := context.AfterFunc(ctx, func() { _ = proc.kill() })
+	err = w.connect(client)
+	if !stop() && err == nil {
+		// ctx ended as the launch finished: the process is being killed.
+		w.disconnect()
+		err = ctx.Err()
+	}
+	if err != nil {
+		_ = proc.kill()
+		proc.release()
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return nil, fmt.Errorf("platform: launching vat-worker %s for vat %s: %w%s", path, spec.VatID, err, stderrSuffix(stderr))
+	}
+	proc.removeSocketDir()
+	if !s.track(w) {
+		go w.reap(func(*worker) {})
+		_ = w.Kill()
+		return nil, ErrClosed
+	}
+	go w.reap(s.forget)
+	return w, nil
+}
+
+// childEnv is a worker's whole environment besides go-plugin's: the
+// kernel's own environment is not passed on to vats.
+func (s *Services) childEnv() []string {
+	env := []string{handshake.LogLevelEnv + "=" + s.opts.Logger.GetLevel().String()}
+	if path, ok := os.LookupEnv("PATH"); ok {
+		env = append(env, "PATH="+path)
+	}
+	return append(env, s.opts.Env...)
+}
+
+func (s *Services) track(w *worker) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.workers[w] = struct{}{}
+	return true
+}
+
+func (s *Services) forget(w *worker) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.workers, w)
+}
+
+// Close kills every live worker, all at once, and refuses later launches.
+func (s *Services) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	workers := make([]*worker, 0, len(s.workers))
+	for w := range s.workers {
+		workers = append(workers, w)
+	}
+	s.mu.Unlock()
+
+	errs := make([]error, len(workers))
+	var wg sync.WaitGroup
+	for i, w := range workers {
+		wg.Go(func() { errs[i] = w.Kill() })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}

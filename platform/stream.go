@@ -1,0 +1,139 @@
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/hashicorp/go-hclog"
+	"google.golang.org/grpc"
+
+	"github.com/ocapgo/ocap/proto/workerpb"
+)
+
+var (
+	// errStreamBroken is the stream-level failure; a worker turns it into
+	// ErrWorkerExited with the process's exit status.
+	errStreamBroken = errors.New("worker stream broke")
+	// errAbandoned means a delivery was sent but its caller stopped
+	// waiting: the vat's state has moved on without the kernel.
+	errAbandoned = errors.New("delivery abandoned")
+)
+
+// kernelStream is the kernel's end of a worker's one stream: it sends a
+// delivery, waits for the result with the same id, and passes WantCrank on.
+type kernelStream struct {
+	logger hclog.Logger
+	stream grpc.BidiStreamingClient[workerpb.Delivery, workerpb.WorkerMessage]
+	cancel context.CancelFunc
+
+	turn   chan struct{} // 1-buffered: held by the delivery in flight
+	nextID uint64        // guarded by turn
+
+	results   chan *workerpb.DeliveryResult // 1-buffered
+	wantCrank chan struct{}                 // 1-buffered
+	broken    chan struct{}                 // closed when receiving fails
+	err       error                         // why; set before broken closes
+}
+
+// openStream opens the stream and starts its receiving goroutine.
+func openStream(client workerpb.WorkerClient, logger hclog.Logger) (*kernelStream, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	stream, err := client.Stream(ctx)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("opening the worker stream: %w", err)
+	}
+	s := &kernelStream{
+		logger:    logger,
+		stream:    stream,
+		cancel:    cancel,
+		turn:      make(chan struct{}, 1),
+		results:   make(chan *workerpb.DeliveryResult, 1),
+		wantCrank: make(chan struct{}, 1),
+		broken:    make(chan struct{}),
+	}
+	go s.receive()
+	return s, nil
+}
+
+// receive feeds results and WantCrank from the stream until it breaks.
+func (s *kernelStream) receive() {
+	defer close(s.broken)
+	for {
+		m, err := s.stream.Recv()
+		if err != nil {
+			s.err = fmt.Errorf("%w: %w", errStreamBroken, err)
+			return
+		}
+		switch k := m.GetKind().(type) {
+		case *workerpb.WorkerMessage_Result:
+			select {
+			case s.results <- k.Result:
+			default:
+				s.err = fmt.Errorf("%w: worker sent result %d with no delivery waiting", errStreamBroken, k.Result.GetId())
+				s.cancel()
+				return
+			}
+		case *workerpb.WorkerMessage_WantCrank:
+			select {
+			case s.wantCrank <- struct{}{}:
+			default:
+			}
+		default:
+			s.logger.Warn("ignoring an unknown message from the worker", "type", fmt.Sprintf("%T", k))
+		}
+	}
+}
+
+// deliver sends d with the next id and waits for its result. If ctx ends
+// after d was sent, the error wraps errAbandoned: the stream can no longer be
+// trusted and the caller must discard the worker.
+func (s *kernelStream) deliver(ctx context.Context, d *workerpb.Delivery) (*workerpb.DeliveryResult, error) {
+	select {
+	case s.turn <- struct{}{}:
+	case <-s.broken:
+		return nil, s.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-s.turn }()
+
+	s.nextID++
+	d.Id = s.nextID
+	if err := s.stream.Send(d); err != nil {
+		// Either way the stream has ended. A transport failure shows as
+		// io.EOF, its cause coming from Recv; any other error is ours.
+		<-s.broken
+		if !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%w: sending delivery %d: %w", errStreamBroken, d.GetId(), err)
+		}
+		return nil, s.err
+	}
+	select {
+	case r := <-s.results:
+		return s.check(d, r)
+	case <-s.broken:
+		// The result may have arrived just before the stream broke.
+		select {
+		case r := <-s.results:
+			return s.check(d, r)
+		default:
+			return nil, s.err
+		}
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w: %w", errAbandoned, ctx.Err())
+	}
+}
+
+func (s *kernelStream) check(d *workerpb.Delivery, r *workerpb.DeliveryResult) (*workerpb.DeliveryResult, error) {
+	if r.GetId() != d.GetId() {
+		s.cancel()
+		return nil, fmt.Errorf("%w: worker answered delivery %d with the result of %d", errStreamBroken, d.GetId(), r.GetId())
+	}
+	return r, nil
+}
+
+// close cancels the stream; the worker sees it end.
+func (s *kernelStream) close() { s.cancel() }

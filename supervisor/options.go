@@ -1,0 +1,42 @@
+package supervisor
+
+import (
+	"os"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/ocapgo/ocap/supervisor/handshake"
+)
+
+// Options configures a vat-worker.
+type Options struct {
+	// Logger receives the worker's logs. The kernel re-logs the worker's
+	// stderr under the vat's name, so the default writes JSON lines there.
+	// Defaults to hclog JSON on stderr at the level the kernel asked for.
+	Logger hclog.Logger
+
+	// NewRuntime builds the vat runtime. A worker without one answers
+	// every delivery with an error saying so.
+	NewRuntime NewRuntimeFunc
+}
+
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = defaultLogger()
+	}
+	return o
+}
+
+// defaultLogger writes JSON lines to the process's real stderr, which the
+// kernel reads. It must be built before go-plugin replaces os.Stderr.
+func defaultLogger() hclog.Logger {
+	level := hclog.LevelFromString(os.Getenv(handshake.LogLevelEnv))
+	if level == hclog.NoLevel {
+		level = hclog.Info
+	}
+	return hclog.New(&hclog.LoggerOptions{
+		Level:      level,
+		Output:     os.Stderr,
+		JSONFormat: true,
+	})
+}

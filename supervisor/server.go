@@ -1,0 +1,118 @@
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"github.com/hashicorp/go-hclog"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/ocapgo/ocap/proto/workerpb"
+)
+
+// server serves the Worker service: the one stream the kernel opens for the
+// life of the worker.
+type server struct {
+	workerpb.UnimplementedWorkerServer
+	logger  hclog.Logger
+	vat     *vatLoop
+	claimed atomic.Bool
+	ended   chan struct{}
+}
+
+func newServer(logger hclog.Logger, vat *vatLoop) *server {
+	return &server{logger: logger, vat: vat, ended: make(chan struct{})}
+}
+
+// Stream receives deliveries and queues them for the vat goroutine, which
+// answers each on the same stream. The worker serves a single stream: when it
+// ends, the kernel is done with this worker.
+func (s *server) Stream(stream grpc.BidiStreamingServer[workerpb.Delivery, workerpb.WorkerMessage]) error {
+	if !s.claimed.CompareAndSwap(false, true) {
+		return status.Error(codes.FailedPrecondition, "this vat worker already serves a kernel stream")
+	}
+	defer close(s.ended)
+
+	out := &sender{stream: stream, logger: s.logger}
+	defer out.close()
+	ctx := stream.Context()
+	go s.forwardWantCrank(ctx, out)
+
+	for {
+		d, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			s.logger.Debug("kernel closed the stream")
+			return nil
+		}
+		if status.Code(err) == codes.Canceled {
+			s.logger.Debug("kernel cancelled the stream")
+			return err
+		}
+		if err != nil {
+			// Logged as an error so that it is among the stderr lines
+			// the kernel quotes when this worker exits.
+			s.logger.Error("kernel stream failed", "error", err)
+			return err
+		}
+		select {
+		case s.vat.jobs <- job{d: d, reply: out.result}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// forwardWantCrank tells the kernel, once per request burst, that the vat has
+// syscalls waiting from outside a delivery.
+func (s *server) forwardWantCrank(ctx context.Context, out *sender) {
+	msg := &workerpb.WorkerMessage{Kind: &workerpb.WorkerMessage_WantCrank{WantCrank: &workerpb.WantCrank{}}}
+	for {
+		select {
+		case <-s.vat.wantCrank:
+			if err := out.send(msg); err != nil {
+				return
+			}
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// sender serialises sends on the stream: results come from the vat
+// goroutine, WantCrank from the forwarder, and a gRPC stream allows one
+// sender at a time. Once the handler has returned, sends are dropped.
+type sender struct {
+	mu     sync.Mutex
+	stream grpc.BidiStreamingServer[workerpb.Delivery, workerpb.WorkerMessage]
+	logger hclog.Logger
+	closed bool
+}
+
+var errStreamClosed = errors.New("kernel stream closed")
+
+func (s *sender) send(m *workerpb.WorkerMessage) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errStreamClosed
+	}
+	return s.stream.Send(m)
+}
+
+func (s *sender) result(r *workerpb.DeliveryResult) {
+	err := s.send(&workerpb.WorkerMessage{Kind: &workerpb.WorkerMessage_Result{Result: r}})
+	if err != nil {
+		s.logger.Debug("cannot send a delivery result", "delivery", r.GetId(), "error", err)
+	}
+}
+
+func (s *sender) close() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+}

@@ -1,0 +1,135 @@
+package supervisor
+
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/ocapgo/ocap/proto/workerpb"
+)
+
+// errNoRuntime answers deliveries in a worker built without a vat runtime.
+var errNoRuntime = errors.New("supervisor.Options.NewRuntime is not set: this vat-worker has no vat runtime")
+
+// job is one delivery and where to send its result.
+type job struct {
+	d     *workerpb.Delivery
+	reply func(*workerpb.DeliveryResult)
+}
+
+// vatLoop owns the Runtime: it builds it, runs every delivery and closes it,
+// all on one goroutine, because a JavaScript runtime is single-threaded.
+type vatLoop struct {
+	logger    hclog.Logger
+	jobs      chan job
+	wantCrank chan struct{} // 1-buffered: requests coalesce until sent
+	stop      chan struct{}
+	stopOnce  sync.Once
+	stopped   chan struct{}
+}
+
+// startVat starts the vat goroutine. The runtime is built there, while the
+// go-plugin handshake goes on, so its start-up cost overlaps the launch.
+func startVat(logger hclog.Logger, newRuntime NewRuntimeFunc) *vatLoop {
+	v := &vatLoop{
+		logger:    logger,
+		jobs:      make(chan job),
+		wantCrank: make(chan struct{}, 1),
+		stop:      make(chan struct{}),
+		stopped:   make(chan struct{}),
+	}
+	go v.run(newRuntime)
+	return v
+}
+
+func (v *vatLoop) run(newRuntime NewRuntimeFunc) {
+	defer close(v.stopped)
+	rt, err := v.build(newRuntime)
+	if err != nil {
+		v.logger.Error("cannot start the vat runtime", "error", err)
+	}
+	for {
+		select {
+		case j := <-v.jobs:
+			j.reply(v.deliver(rt, err, j.d))
+		case <-v.stop:
+			if rt != nil {
+				v.closeRuntime(rt)
+			}
+			return
+		}
+	}
+}
+
+// signalWantCrank is the wantCrank function given to the runtime.
+func (v *vatLoop) signalWantCrank() {
+	select {
+	case v.wantCrank <- struct{}{}:
+	default:
+	}
+}
+
+func (v *vatLoop) build(newRuntime NewRuntimeFunc) (rt Runtime, err error) {
+	if newRuntime == nil {
+		return nil, errNoRuntime
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			v.logger.Error("vat runtime panicked while starting", "panic", r, "stack", string(debug.Stack()))
+			rt, err = nil, fmt.Errorf("vat runtime panicked while starting: %v", r)
+		}
+	}()
+	rt, err = newRuntime(v.logger, v.signalWantCrank)
+	if err == nil && rt == nil {
+		err = errors.New("NewRuntime returned no runtime")
+	}
+	return rt, err
+}
+
+// deliver runs one delivery. A panic in the runtime becomes the delivery's
+// error, so the kernel learns of it instead of losing the worker silently.
+func (v *vatLoop) deliver(rt Runtime, startErr error, d *workerpb.Delivery) (res *workerpb.DeliveryResult) {
+	if startErr != nil {
+		return &workerpb.DeliveryResult{Id: d.GetId(), Error: fmt.Sprintf("starting vat runtime: %v", startErr)}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			v.logger.Error("vat runtime panicked during a delivery",
+				"delivery", d.GetId(), "kind", fmt.Sprintf("%T", d.GetKind()),
+				"panic", r, "stack", string(debug.Stack()))
+			res = &workerpb.DeliveryResult{Error: fmt.Sprintf("vat runtime panicked: %v", r)}
+		}
+		res.Id = d.GetId()
+	}()
+	res = rt.Deliver(d)
+	if res == nil {
+		res = &workerpb.DeliveryResult{Error: "vat runtime returned no delivery result"}
+	}
+	return res
+}
+
+func (v *vatLoop) closeRuntime(rt Runtime) {
+	defer func() {
+		if r := recover(); r != nil {
+			v.logger.Error("vat runtime panicked while closing", "panic", r)
+		}
+	}()
+	rt.Close()
+}
+
+// close stops the vat goroutine, closing the runtime. It waits at most
+// limit: a delivery stuck in an endless loop must not keep the worker alive.
+func (v *vatLoop) close(limit time.Duration) {
+	v.stopOnce.Do(func() { close(v.stop) })
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	select {
+	case <-v.stopped:
+	case <-t.C:
+		v.logger.Warn("vat runtime did not close in time", "limit", limit)
+	}
+}
