@@ -14,8 +14,11 @@ all: build
 build:
 	$(GO) build -o $(BIN)/ ./cmd/kernel ./cmd/vat-worker
 
+# run: two vats in two processes over an embedded SQLite store in ./tmp.
+# Run it twice: the second run restores the vats instead of launching them.
 run: build
-	$(GO) run ./examples/weather
+	@mkdir -p tmp
+	$(BIN)/kernel run --db sqlite://$(CURDIR)/tmp/hello.db testdata/clusters/hello.json --call hello world
 
 test: build
 	$(GO) vet ./...

@@ -24,6 +24,9 @@ func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = defaultLogger()
 	}
+	if o.NewRuntime == nil {
+		o.NewRuntime = newDefaultRuntime
+	}
 	return o
 }
 

@@ -1,0 +1,107 @@
+package ocap
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/ocapgo/ocap/bundle"
+	"github.com/ocapgo/ocap/marshal"
+	"github.com/ocapgo/ocap/router"
+)
+
+// subclusterSpec checks cfg and builds every vat's bundle before any worker
+// starts, so a bad source fails the launch with nothing to clean up.
+func (k *Kernel) subclusterSpec(ctx context.Context, cfg *ClusterConfig, systemName string) (*router.SubclusterSpec, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	configJSON, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("encoding cluster config: %w", err)
+	}
+	spec := &router.SubclusterSpec{
+		Name:      systemName,
+		System:    systemName != "",
+		Bootstrap: cfg.Bootstrap,
+		Services:  cfg.Services,
+		Config:    configJSON,
+	}
+	for _, name := range cfg.Order() {
+		vc := cfg.Vats[name]
+		b, err := k.vatBundle(ctx, cfg, name, vc)
+		if err != nil {
+			return nil, err
+		}
+		params := map[string]any{}
+		for key, v := range vc.Parameters {
+			params[key] = marshal.FromJSON(v)
+		}
+		pd, err := marshal.Marshal(params)
+		if err != nil {
+			return nil, fmt.Errorf("vat %q: parameters: %w", name, err)
+		}
+		vcJSON, err := json.Marshal(vc)
+		if err != nil {
+			return nil, fmt.Errorf("vat %q: encoding config: %w", name, err)
+		}
+		spec.Vats = append(spec.Vats, router.VatSpec{
+			Name:           name,
+			Script:         b.Script,
+			BundleHash:     b.Hash,
+			BundleName:     b.Name,
+			Parameters:     pd,
+			Globals:        vc.Globals,
+			PlatformConfig: vc.PlatformConfig,
+			Config:         vcJSON,
+		})
+	}
+	return spec, nil
+}
+
+// vatBundle finds a vat's code: a source to bundle, a bundle file, or a
+// named entry of the config's bundles.
+func (k *Kernel) vatBundle(ctx context.Context, cfg *ClusterConfig, name string, vc VatConfig) (*bundle.Bundle, error) {
+	if vc.BundleName != "" {
+		named, ok := cfg.Bundles[vc.BundleName]
+		if !ok {
+			return nil, fmt.Errorf("vat %q: bundleName %q is not in bundles", name, vc.BundleName)
+		}
+		vc = named
+	}
+	switch {
+	case vc.SourceSpec != "":
+		b, err := bundle.Build(ctx, cfg.ResolvePath(vc.SourceSpec))
+		if err != nil {
+			return nil, fmt.Errorf("vat %q: %w", name, err)
+		}
+		return b, nil
+	case vc.BundleSpec != "":
+		b, err := bundle.Load(cfg.ResolvePath(vc.BundleSpec))
+		if err != nil {
+			return nil, fmt.Errorf("vat %q: %w", name, err)
+		}
+		return b, nil
+	}
+	return nil, fmt.Errorf("vat %q: needs one of sourceSpec, bundleSpec or bundleName", name)
+}
+
+// DefaultGlobalNames is every endowment a vat may ask for by default.
+var DefaultGlobalNames = []string{
+	"setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date", "Math",
+	"crypto", "SubtleCrypto", "TextEncoder", "TextDecoder", "URL", "URLSearchParams",
+	"atob", "btoa", "AbortController", "AbortSignal", "fetch", "Request", "Headers", "Response",
+}
+
+func validateGlobalNames(names []string) error {
+	known := map[string]bool{}
+	for _, n := range DefaultGlobalNames {
+		known[n] = true
+	}
+	for _, n := range names {
+		if !known[n] {
+			return fmt.Errorf("ocap.Make: AllowedGlobalNames: unknown global %q", n)
+		}
+	}
+	return nil
+}

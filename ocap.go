@@ -1,0 +1,234 @@
+// Package ocap is the host API of an object-capability kernel that runs
+// untrusted JavaScript vats, each in its own vat-worker process, and keeps
+// every kernel table in SQLite or PostgreSQL.
+//
+//	db, _ := store.Open(ctx, "sqlite:///var/lib/ocap/kernel.db")
+//	k, _ := ocap.Make(ctx, platform.New(platform.Options{}), db, ocap.Options{})
+//	res, _ := k.LaunchSubcluster(ctx, cfg)
+//	out, _ := k.QueueMessage(ctx, res.RootKref, "hello", []any{"world"})
+package ocap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/ocapgo/ocap/marshal"
+	"github.com/ocapgo/ocap/platform"
+	"github.com/ocapgo/ocap/router"
+	"github.com/ocapgo/ocap/store"
+)
+
+// CapData is a smallcaps-encoded value whose slots are krefs.
+type CapData = marshal.CapData
+
+// Ref is a reference to a kernel object or promise, usable as an argument.
+type Ref = marshal.Ref
+
+// Errors callers can test for with errors.Is.
+var (
+	ErrUnknownKref       = router.ErrUnknownKref
+	ErrUnknownVat        = router.ErrUnknownVat
+	ErrUnknownSubcluster = router.ErrUnknownSubcluster
+	ErrStopped           = router.ErrStopped
+)
+
+// Options configure a kernel. Every field is optional.
+type Options struct {
+	// Logger receives kernel logs and every vat's console output.
+	// Defaults to hclog.Default().
+	Logger hclog.Logger
+	// SystemSubclusters are launched on the first Make over a store and
+	// restored (not relaunched) on later ones. Defaults to none.
+	SystemSubclusters []SystemSubclusterConfig
+	// AllowedGlobalNames restricts the endowments any vat may ask for: nil
+	// allows the whole default set, an empty list allows none.
+	// Defaults to nil.
+	AllowedGlobalNames []string
+	// LaunchTimeout bounds LaunchSubcluster, bootstrap included.
+	// Defaults to 30s.
+	LaunchTimeout time.Duration
+	// DeliveryTimeout bounds one delivery to a vat; a vat that takes longer
+	// is treated as crashed. Defaults to 30s.
+	DeliveryTimeout time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = hclog.Default()
+	}
+	if o.LaunchTimeout == 0 {
+		o.LaunchTimeout = 30 * time.Second
+	}
+	if o.DeliveryTimeout == 0 {
+		o.DeliveryTimeout = 30 * time.Second
+	}
+	return o
+}
+
+// Kernel is a running kernel. Its methods are safe for concurrent use.
+type Kernel struct {
+	opts     Options
+	log      hclog.Logger
+	launcher platform.Launcher
+	db       store.Store
+	r        *router.Router
+}
+
+// Make starts a kernel over db: it restores every live subcluster (fresh
+// workers rebuilt from their baggage), then launches the system subclusters
+// that are not there yet. The caller keeps ownership of db.
+func Make(ctx context.Context, launcher platform.Launcher, db store.Store, opts Options) (*Kernel, error) {
+	if launcher == nil {
+		return nil, errors.New("ocap.Make: no platform services (pass platform.New(platform.Options{}))")
+	}
+	if db == nil {
+		return nil, errors.New("ocap.Make: no store (open one with store.Open)")
+	}
+	opts = opts.withDefaults()
+	if err := validateGlobalNames(opts.AllowedGlobalNames); err != nil {
+		return nil, err
+	}
+	k := &Kernel{opts: opts, log: opts.Logger, launcher: launcher, db: db}
+	k.r = router.New(router.Config{Store: db, Launcher: launcher, Logger: opts.Logger.Named("kernel"), DeliveryTimeout: opts.DeliveryTimeout})
+	if err := k.r.Restore(ctx); err != nil {
+		_ = k.r.Stop(context.Background())
+		return nil, fmt.Errorf("restoring kernel state from %s: %w", db.Info().Location, err)
+	}
+	for _, sys := range opts.SystemSubclusters {
+		if _, err := k.EnsureSystemSubcluster(ctx, sys); err != nil {
+			_ = k.Stop(context.Background())
+			return nil, err
+		}
+	}
+	return k, nil
+}
+
+// EnsureSystemSubcluster launches sys unless a subcluster of that name is
+// already running (restored from the store); with ForceReset it relaunches
+// it from scratch. A restored subcluster's result has no BootstrapResult.
+func (k *Kernel) EnsureSystemSubcluster(ctx context.Context, sys SystemSubclusterConfig) (*SubclusterLaunchResult, error) {
+	id, root, ok, err := k.r.SystemSubcluster(ctx, sys.Name)
+	if err != nil {
+		return nil, err
+	}
+	if ok && !sys.Config.ForceReset {
+		return &SubclusterLaunchResult{SubclusterID: id, RootKref: root}, nil
+	}
+	if ok {
+		k.log.Info("forceReset: relaunching system subcluster from scratch", "name", sys.Name, "subcluster", id)
+		if err := k.r.Terminate(ctx, id); err != nil {
+			return nil, fmt.Errorf("resetting system subcluster %q: %w", sys.Name, err)
+		}
+	}
+	cfg := sys.Config
+	res, err := k.launch(ctx, &cfg, sys.Name)
+	if err != nil {
+		return nil, fmt.Errorf("launching system subcluster %q: %w", sys.Name, err)
+	}
+	return res, nil
+}
+
+// SubclusterLaunchResult is what LaunchSubcluster returns.
+type SubclusterLaunchResult struct {
+	SubclusterID    string   `json:"subclusterId"`
+	RootKref        string   `json:"rootKref"`
+	BootstrapResult *CapData `json:"bootstrapResult"`
+}
+
+// LaunchSubcluster starts the vats of cfg one by one in config order, then
+// sends bootstrap(vats, services) to the bootstrap vat's root and returns
+// its result. If any step fails, every worker it started is killed and
+// nothing of the subcluster is kept.
+func (k *Kernel) LaunchSubcluster(ctx context.Context, cfg *ClusterConfig) (*SubclusterLaunchResult, error) {
+	return k.launch(ctx, cfg, "")
+}
+
+func (k *Kernel) launch(ctx context.Context, cfg *ClusterConfig, systemName string) (*SubclusterLaunchResult, error) {
+	if cfg == nil {
+		return nil, errors.New("launching a subcluster: no cluster config")
+	}
+	ctx, cancel := context.WithTimeout(ctx, k.opts.LaunchTimeout)
+	defer cancel()
+	spec, err := k.subclusterSpec(ctx, cfg, systemName)
+	if err != nil {
+		return nil, err
+	}
+	res, err := k.r.Launch(ctx, *spec)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("launching subcluster: did not finish within %s: %w", k.opts.LaunchTimeout, err)
+		}
+		return nil, fmt.Errorf("launching subcluster: %w", err)
+	}
+	out := &SubclusterLaunchResult{SubclusterID: res.SubclusterID, RootKref: res.RootKref}
+	bootstrap := res.BootstrapResult
+	out.BootstrapResult = &bootstrap
+	return out, nil
+}
+
+// TerminateSubcluster kills the subcluster's workers and removes its vats.
+func (k *Kernel) TerminateSubcluster(ctx context.Context, id string) error {
+	return k.r.Terminate(ctx, id)
+}
+
+// QueueMessage sends method(args...) to the object or promise kref and
+// waits for the result. A rejection comes back as *RemoteError (with the
+// rejection's CapData returned too).
+func (k *Kernel) QueueMessage(ctx context.Context, kref, method string, args []any) (CapData, error) {
+	if args == nil {
+		args = []any{}
+	}
+	methargs, err := marshal.Marshal([]any{method, args})
+	if err != nil {
+		return CapData{}, fmt.Errorf("encoding arguments of %s: %w", method, err)
+	}
+	s, err := k.r.QueueMessage(ctx, kref, methargs)
+	if err != nil {
+		return CapData{}, err
+	}
+	if s.Rejected {
+		return s.Data, newRemoteError(s.Data)
+	}
+	return s.Data, nil
+}
+
+// GetPresence makes a reference to kref usable as a QueueMessage argument.
+func (k *Kernel) GetPresence(kref, iface string) Ref {
+	return Ref{Kref: kref, Iface: iface}
+}
+
+// GetSystemSubclusterRoot returns the root kref of a system subcluster.
+func (k *Kernel) GetSystemSubclusterRoot(name string) (string, error) {
+	_, root, ok, err := k.r.SystemSubcluster(context.Background(), name)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", fmt.Errorf("no system subcluster named %q", name)
+	}
+	return root, nil
+}
+
+// PingVat asks a vat's worker for "pong".
+func (k *Kernel) PingVat(ctx context.Context, vatID string) (string, error) {
+	return k.r.PingVat(ctx, vatID)
+}
+
+// Stop finishes the current crank, stops every worker and ends the kernel.
+// The store stays open: it belongs to the caller.
+func (k *Kernel) Stop(ctx context.Context) error {
+	err := k.r.Stop(ctx)
+	if cerr := k.launcher.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// WorkerPIDs lists the process of every running vat, by vat id.
+func (k *Kernel) WorkerPIDs(ctx context.Context) (map[string]int, error) {
+	return k.r.WorkerPIDs(), nil
+}

@@ -1,0 +1,214 @@
+package router
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/ocapgo/ocap/marshal"
+	"github.com/ocapgo/ocap/proto/workerpb"
+)
+
+// process routes one run-queue item.
+func (r *Router) process(item runItem) error {
+	switch item.Type {
+	case "send":
+		return r.processSend(item)
+	case "notify":
+		return r.processNotify(item)
+	default:
+		r.log.Error("dropping run-queue item of unknown type", "type", item.Type)
+		return nil
+	}
+}
+
+// rejectResult settles a message's result promise with an error, if it has one.
+func (r *Router) rejectResult(item runItem, data marshal.CapData) {
+	if item.Result != "" {
+		r.resolve(item.Result, true, data)
+	}
+}
+
+func (r *Router) processSend(item runItem) error {
+	target := item.Target
+	if strings.HasPrefix(target, "kp") {
+		p, ok := r.promise(target)
+		if !ok {
+			r.rejectResult(item, kernelError("", "message sent to unknown promise %s", target))
+			return nil
+		}
+		kp, p := r.follow(target, p)
+		switch p.State {
+		case unresolved:
+			r.queueOnPromise(kp, p, item)
+			return nil
+		case rejected:
+			r.rejectResult(item, *p.Data)
+			return nil
+		}
+		ko, ok := singleObject(*p.Data)
+		if !ok {
+			r.rejectResult(item, kernelError("", "cannot deliver %s: promise %s was fulfilled with %s, not an object",
+				methodName(item.Methargs), kp, describe(*p.Data)))
+			return nil
+		}
+		target = ko
+	}
+	if r.k.has("o." + target + ".revoked") {
+		r.rejectResult(item, kernelError(CodeObjectRevoked, "object %s has been revoked", target))
+		return nil
+	}
+	if gone, ok := r.k.get("o." + target + ".gone"); ok {
+		r.rejectResult(item, kernelError("", "%s", gone))
+		return nil
+	}
+	owner, ok := r.k.get("o." + target)
+	if !ok {
+		r.rejectResult(item, kernelError(CodeObjectDeleted, "object %s does not exist", target))
+		return nil
+	}
+	if owner == "kernel" {
+		r.rejectResult(item, kernelError("", "object %s is a kernel service, and no service answers it", target))
+		return nil
+	}
+	return r.deliverMessage(owner, target, item)
+}
+
+func (r *Router) deliverMessage(vat, target string, item runItem) error {
+	vref, ok := r.k.get(clistKey(vat, target))
+	if !ok {
+		r.rejectResult(item, kernelError(CodeObjectDeleted, "object %s no longer exists", target))
+		return nil
+	}
+	msg := &workerpb.Message{Target: vref, Methargs: r.capToVat(vat, *item.Methargs)}
+	if item.Result != "" {
+		if p, ok := r.promise(item.Result); ok && p.State == unresolved {
+			result := item.Result
+			if r.k.has(clistKey(vat, result)) {
+				// The vat sent this message itself (through a promise that
+				// resolved to its own object) and waits on the result: it
+				// decides a fresh promise, which the original follows.
+				result = r.newPromise(vat)
+				r.forward(item.Result, p, result)
+			} else {
+				p.Decider = vat
+				r.putPromise(item.Result, p)
+			}
+			msg.Result = r.vatRef(vat, result)
+		}
+	}
+	return r.deliver(vat, &workerpb.Delivery{Kind: &workerpb.Delivery_Message{Message: msg}})
+}
+
+func (r *Router) processNotify(item runItem) error {
+	vref, ok := r.k.get(clistKey(item.Vat, item.KP))
+	if !ok {
+		return nil // the vat no longer knows this promise
+	}
+	p, ok := r.promise(item.KP)
+	if !ok || p.Data == nil {
+		return nil
+	}
+	res := &workerpb.Resolution{Vref: vref, Rejected: p.State == rejected, Data: r.capToVat(item.Vat, *p.Data)}
+	r.dropCList(item.Vat, vref, item.KP)
+	d := &workerpb.Delivery{Kind: &workerpb.Delivery_Notify{Notify: &workerpb.Notify{Resolutions: []*workerpb.Resolution{res}}}}
+	return r.deliver(item.Vat, d)
+}
+
+// flush collects what a vat did outside any delivery (timer callbacks).
+func (r *Router) flush(vat string) error {
+	if _, ok := r.workers[vat]; !ok {
+		return nil
+	}
+	return r.deliver(vat, &workerpb.Delivery{Kind: &workerpb.Delivery_Flush{Flush: &workerpb.Empty{}}})
+}
+
+// deliver makes the one round trip of a crank and applies its syscalls.
+func (r *Router) deliver(vat string, d *workerpb.Delivery) error {
+	w, ok := r.workers[vat]
+	if !ok {
+		return &workerDiedError{vat, fmt.Errorf("vat %s has no running worker", vat)}
+	}
+	if r.log.IsTrace() {
+		r.traceDelivery(vat, d)
+	}
+	ctx, cancel := context.WithTimeout(r.ctx, r.cfg.DeliveryTimeout)
+	defer cancel()
+	res, err := w.Deliver(ctx, d)
+	if err != nil {
+		_ = w.Kill()
+		r.dropWorker(vat)
+		return &workerDiedError{vat, err}
+	}
+	delete(r.failures, vat)
+	if res.Error != "" {
+		return &vatFaultError{vat, fmt.Errorf("delivery failed: %s", res.Error)}
+	}
+	if err := r.syscalls(vat, res.Syscalls); err != nil {
+		return &vatFaultError{vat, err}
+	}
+	return nil
+}
+
+// methodName reads the method of a message for error texts.
+func methodName(methargs *marshal.CapData) string {
+	if methargs == nil {
+		return "a message"
+	}
+	v, err := marshal.Unmarshal(*methargs)
+	if err != nil {
+		return "a message"
+	}
+	if arr, ok := v.([]any); ok && len(arr) > 0 {
+		if m, ok := arr[0].(string); ok {
+			return fmt.Sprintf("%q", m)
+		}
+	}
+	return "a message"
+}
+
+// describe names the kind of a settled value for error texts.
+func describe(data marshal.CapData) string {
+	v, err := marshal.Unmarshal(data)
+	if err != nil {
+		return "undecodable data"
+	}
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case marshal.Undefined:
+		return "undefined"
+	case string:
+		return fmt.Sprintf("a string (%q)", x)
+	case float64:
+		return fmt.Sprintf("a number (%v)", x)
+	case bool:
+		return fmt.Sprintf("a boolean (%v)", x)
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "a record"
+	case *marshal.Error:
+		return "an error"
+	case marshal.Tagged:
+		return "a tagged value"
+	case marshal.Symbol:
+		return "a symbol"
+	default:
+		return fmt.Sprintf("a %T", v)
+	}
+}
+
+// traceDelivery logs each delivery at trace level: the order of deliveries
+// is what shows where messages went.
+func (r *Router) traceDelivery(vat string, d *workerpb.Delivery) {
+	switch k := d.Kind.(type) {
+	case *workerpb.Delivery_Message:
+		cd := marshal.CapData{Body: k.Message.GetMethargs().GetBody(), Slots: k.Message.GetMethargs().GetSlots()}
+		r.log.Trace("delivery", "vat", vat, "kind", "message", "target", k.Message.Target, "method", methodName(&cd))
+	case *workerpb.Delivery_Notify:
+		r.log.Trace("delivery", "vat", vat, "kind", "notify")
+	default:
+		r.log.Trace("delivery", "vat", vat, "kind", fmt.Sprintf("%T", d.Kind))
+	}
+}

@@ -1,0 +1,199 @@
+package router
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/ocapgo/ocap/store/driver"
+)
+
+// keeper is the only code that touches the store. Every kernel table lives in
+// one ordered key space; a crank reads through its write buffer and the
+// committed-value cache, and commits its buffer in one store transaction.
+//
+// The schema (every key the kernel writes):
+//
+//	kernel.nextKo, kernel.nextKp     next kref numbers
+//	kernel.nextVat, kernel.nextSub   next vat / subcluster numbers
+//	rq.head, rq.tail, rq.<n>         run queue: items n in [head, tail) as JSON
+//	o.<ko>                           object owner: vat id, or "kernel" for services
+//	o.<ko>.gone                      why the object no longer exists
+//	o.<ko>.revoked                   "1" once revoked (permanent)
+//	o.<ko>.iface                     interface name of a service or root
+//	kp.<kp>                          promise record (JSON, see promiseRecord)
+//	kp.<kp>.q.<n>                    messages queued on an unresolved promise
+//	c.<vat>.<vref> / c.<vat>.<kref>  c-list, both directions
+//	vat.<id>                         vat record (JSON, see vatRecord)
+//	vat.<id>.next                    next import number for kernel-allocated vrefs
+//	vs.<vat>.<key>                   the vat's vatstore (baggage lives here)
+//	sc.<id>                          subcluster record (JSON, see subclusterRecord)
+//	sys.<name>                       system subcluster id by name
+//	bundle.<sha256>                  vat bundle script
+//	svc.<name>                       kernel service kref
+type keeper struct {
+	st    driver.Store
+	cache map[string]cached
+	buf   map[string]pending
+	order []string // buffered keys in first-write order (for a stable commit)
+}
+
+type cached struct {
+	value string
+	ok    bool
+}
+
+type pending struct {
+	value string
+	del   bool
+}
+
+func newKeeper(st driver.Store) *keeper {
+	return &keeper{st: st, cache: map[string]cached{}, buf: map[string]pending{}}
+}
+
+// get reads key as the current crank sees it. Store errors are returned as
+// panics of type storeError, recovered at the crank boundary: a failing
+// store aborts the whole crank, never half of it.
+func (k *keeper) get(key string) (string, bool) {
+	if p, ok := k.buf[key]; ok {
+		return p.value, !p.del
+	}
+	if c, ok := k.cache[key]; ok {
+		return c.value, c.ok
+	}
+	v, ok, err := k.st.Get(context.Background(), key)
+	if err != nil {
+		panic(storeError{fmt.Errorf("reading %s: %w", key, err)})
+	}
+	k.cache[key] = cached{v, ok}
+	return v, ok
+}
+
+func (k *keeper) has(key string) bool {
+	_, ok := k.get(key)
+	return ok
+}
+
+func (k *keeper) set(key, value string) {
+	if _, ok := k.buf[key]; !ok {
+		k.order = append(k.order, key)
+	}
+	k.buf[key] = pending{value: value}
+}
+
+func (k *keeper) del(key string) {
+	if _, ok := k.buf[key]; !ok {
+		k.order = append(k.order, key)
+	}
+	k.buf[key] = pending{del: true}
+}
+
+func (k *keeper) getInt(key string) int64 {
+	v, ok := k.get(key)
+	if !ok {
+		return 0
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		panic(storeError{fmt.Errorf("key %s holds %q, not a number", key, v)})
+	}
+	return n
+}
+
+func (k *keeper) setInt(key string, n int64) { k.set(key, strconv.FormatInt(n, 10)) }
+
+// next returns the counter at key and advances it.
+func (k *keeper) next(key string) int64 {
+	n := k.getInt(key)
+	if n == 0 {
+		n = 1
+	}
+	k.setInt(key, n+1)
+	return n
+}
+
+// scan returns the keys with prefix as this crank sees them, sorted.
+func (k *keeper) scan(prefix string) []kv {
+	seen := map[string]string{}
+	err := k.st.Scan(context.Background(), prefix, func(key, value string) error {
+		seen[key] = value
+		return nil
+	})
+	if err != nil {
+		panic(storeError{fmt.Errorf("scanning %s: %w", prefix, err)})
+	}
+	for key, p := range k.buf {
+		if !strings.HasPrefix(key, prefix) {
+			continue
+		}
+		if p.del {
+			delete(seen, key)
+		} else {
+			seen[key] = p.value
+		}
+	}
+	out := make([]kv, 0, len(seen))
+	for key, v := range seen {
+		out = append(out, kv{key, v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
+	return out
+}
+
+// delPrefix deletes every key with prefix.
+func (k *keeper) delPrefix(prefix string) {
+	for _, e := range k.scan(prefix) {
+		k.del(e.key)
+	}
+}
+
+type kv struct{ key, value string }
+
+// dirty reports whether the crank has buffered writes.
+func (k *keeper) dirty() bool { return len(k.order) > 0 }
+
+// commit writes the buffer in one transaction and folds it into the cache.
+func (k *keeper) commit(ctx context.Context) error {
+	if len(k.order) == 0 {
+		return nil
+	}
+	writes := make([]driver.Write, 0, len(k.order))
+	for _, key := range k.order {
+		p := k.buf[key]
+		writes = append(writes, driver.Write{Key: key, Value: p.value, Delete: p.del})
+	}
+	if err := k.st.Commit(ctx, writes); err != nil {
+		k.abort()
+		return fmt.Errorf("committing crank: %w", err)
+	}
+	for _, w := range writes {
+		if w.Delete {
+			// Deleted keys are rarely read again (popped queue items,
+			// retired c-list entries): keep the cache from growing with them.
+			delete(k.cache, w.Key)
+		} else {
+			k.cache[w.Key] = cached{w.Value, true}
+		}
+	}
+	k.reset()
+	return nil
+}
+
+// abort drops the buffer: the crank never happened.
+func (k *keeper) abort() { k.reset() }
+
+func (k *keeper) reset() {
+	clear(k.buf)
+	k.order = k.order[:0]
+}
+
+// forget empties the read cache (after Wipe).
+func (k *keeper) forget() { clear(k.cache) }
+
+type storeError struct{ err error }
+
+func (e storeError) Error() string { return e.err.Error() }
+func (e storeError) Unwrap() error { return e.err }

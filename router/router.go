@@ -1,0 +1,349 @@
+// Package router is the kernel's crank loop: it owns the run queue, the
+// c-lists and the kernel promise table, delivers one message at a time to a
+// vat's worker, applies the syscalls that come back, and commits the result
+// as one store transaction. Nothing a crank produced is visible to anyone
+// (hosts, other vats) before that commit.
+package router
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/ocapgo/ocap/marshal"
+	"github.com/ocapgo/ocap/platform"
+	"github.com/ocapgo/ocap/store/driver"
+)
+
+// Config sets up a Router. Zero durations take their defaults.
+type Config struct {
+	Store    driver.Store
+	Launcher platform.Launcher
+	Logger   hclog.Logger
+	// DeliveryTimeout bounds one delivery; a vat that takes longer has its
+	// worker killed, as if it had crashed. Defaults to 30s.
+	DeliveryTimeout time.Duration
+}
+
+// Router is the running kernel core. All table access happens on its loop
+// goroutine; other goroutines reach it through do.
+type Router struct {
+	cfg      Config
+	log      hclog.Logger
+	k        *keeper
+	launcher platform.Launcher
+
+	ctx    context.Context // the router's lifetime: workers live inside it
+	cancel context.CancelFunc
+	ops    chan op
+	wants  chan string
+	deaths chan death
+	done   chan struct{}
+
+	// Loop-owned state.
+	workers  map[string]platform.Worker
+	failures map[string]int // worker deaths in a row while delivering
+	flushes  []string       // vats with work done outside a delivery
+	exits    []vatExit      // vats that asked to exit during the crank
+	settled  []string       // promises settled by the current crank
+	fatal    error          // a commit failed: the loop refuses further cranks
+
+	mu      sync.Mutex
+	pids    map[string]int // worker pids by vat, readable during a crank
+	waiters map[string]chan Settlement
+	stopped bool
+}
+
+// Settlement is how a promise the host waits on settled.
+type Settlement struct {
+	Data     marshal.CapData
+	Rejected bool
+}
+
+type op struct {
+	fn    func() error
+	reply chan error
+}
+
+type death struct {
+	vat string
+	w   platform.Worker
+}
+
+type vatExit struct {
+	vat    string
+	reason string
+}
+
+// ErrStopped is returned by calls made after Stop.
+var ErrStopped = errors.New("kernel is stopped")
+
+// New opens the kernel tables in cfg.Store and starts the crank loop. Call
+// Restore to bring back the vats of live subclusters.
+func New(cfg Config) *Router {
+	if cfg.Logger == nil {
+		cfg.Logger = hclog.NewNullLogger()
+	}
+	if cfg.DeliveryTimeout == 0 {
+		cfg.DeliveryTimeout = 30 * time.Second
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &Router{
+		cfg:      cfg,
+		log:      cfg.Logger,
+		k:        newKeeper(cfg.Store),
+		launcher: cfg.Launcher,
+		ctx:      ctx,
+		cancel:   cancel,
+		ops:      make(chan op),
+		wants:    make(chan string, 64),
+		deaths:   make(chan death, 64),
+		done:     make(chan struct{}),
+		workers:  map[string]platform.Worker{},
+		failures: map[string]int{},
+		waiters:  map[string]chan Settlement{},
+		pids:     map[string]int{},
+	}
+	go r.loop()
+	return r
+}
+
+// do runs fn on the loop goroutine as one crank: its writes commit together,
+// or not at all when it returns an error.
+func (r *Router) do(ctx context.Context, fn func() error) error {
+	o := op{fn: fn, reply: make(chan error, 1)}
+	select {
+	case r.ops <- o:
+	case <-r.done:
+		return ErrStopped
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-o.reply:
+		return err
+	case <-r.done:
+		return ErrStopped
+	}
+}
+
+func (r *Router) loop() {
+	defer close(r.done)
+	for {
+		// Host requests and worker signals first: they are short.
+		select {
+		case o := <-r.ops:
+			o.reply <- r.crank(o.fn)
+			continue
+		case vat := <-r.wants:
+			r.flushes = append(r.flushes, vat)
+			continue
+		case d := <-r.deaths:
+			r.workerDied(d)
+			continue
+		case <-r.ctx.Done():
+			return
+		default:
+		}
+		if r.fatal == nil && r.step() {
+			continue
+		}
+		select {
+		case o := <-r.ops:
+			o.reply <- r.crank(o.fn)
+		case vat := <-r.wants:
+			r.flushes = append(r.flushes, vat)
+		case d := <-r.deaths:
+			r.workerDied(d)
+		case <-r.ctx.Done():
+			return
+		}
+	}
+}
+
+// step runs one crank from the run queue (or a vat's outside-delivery work)
+// and reports whether there was anything to do.
+func (r *Router) step() bool {
+	if len(r.flushes) > 0 {
+		vat := r.flushes[0]
+		r.flushes = r.flushes[1:]
+		r.afterCrank(r.crank(func() error { return r.flush(vat) }))
+		return true
+	}
+	item, ok := r.peekSafe()
+	if !ok {
+		return false
+	}
+	r.afterCrank(r.crank(func() error {
+		r.pop()
+		return r.process(item)
+	}))
+	return true
+}
+
+func (r *Router) peekSafe() (item runItem, ok bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.fail(fmt.Errorf("reading the run queue: %v", p))
+			ok = false
+		}
+	}()
+	return r.peek()
+}
+
+// crank runs fn and commits what it wrote. A panic inside (a store read
+// that failed, or a kernel bug) aborts the crank instead of the process.
+func (r *Router) crank(fn func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.k.abort()
+			r.settled, r.exits = r.settled[:0], r.exits[:0]
+			if se, ok := p.(storeError); ok {
+				err = se
+				r.fail(se)
+				return
+			}
+			r.log.Error("kernel error during crank; crank aborted", "panic", p, "stack", string(debug.Stack()))
+			err = fmt.Errorf("internal kernel error: %v", p)
+		}
+	}()
+	if r.fatal != nil {
+		return fmt.Errorf("kernel store failed earlier: %w", r.fatal)
+	}
+	if err := fn(); err != nil {
+		r.k.abort()
+		r.settled, r.exits = r.settled[:0], r.exits[:0]
+		return err
+	}
+	if err := r.k.commit(r.ctx); err != nil {
+		r.settled, r.exits = r.settled[:0], r.exits[:0]
+		r.fail(err)
+		return err
+	}
+	r.wakeWaiters()
+	for len(r.exits) > 0 {
+		e := r.exits[0]
+		r.exits = r.exits[1:]
+		r.afterCrank(r.crank(func() error { r.terminateVat(e.vat, e.reason); return nil }))
+	}
+	return nil
+}
+
+// fail stops all further cranks: the store refused a commit or a read, so
+// the kernel's memory may no longer match what is durable.
+func (r *Router) fail(err error) {
+	if r.fatal == nil {
+		r.fatal = err
+		r.log.Error("kernel store failed; no further cranks will run. Restart the kernel once the store is healthy: it resumes from the last commit", "error", err)
+	}
+}
+
+// Err reports the store failure that stopped the crank loop, if any.
+func (r *Router) Err(ctx context.Context) error {
+	var err error
+	if e := r.do(ctx, func() error { err = r.fatal; return nil }); e != nil && r.fatal == nil {
+		return e
+	}
+	return err
+}
+
+// afterCrank handles a crank that failed because of its vat: a worker that
+// died is restarted (the delivery is retried), twice in a row terminates the
+// vat; a vat that broke the protocol is terminated.
+func (r *Router) afterCrank(err error) {
+	if err == nil {
+		return
+	}
+	var died *workerDiedError
+	var fault *vatFaultError
+	switch {
+	case errors.As(err, &died):
+		r.failures[died.vat]++
+		if r.failures[died.vat] >= 2 {
+			delete(r.failures, died.vat)
+			reason := fmt.Sprintf("its worker died twice while handling one delivery: %v", died.err)
+			r.afterCrank(r.crank(func() error { r.terminateVat(died.vat, reason); return nil }))
+			return
+		}
+		r.log.Warn("vat worker died during a delivery; restarting the vat and retrying", "vat", died.vat, "error", died.err)
+		if err := r.crank(func() error { return r.restartVat(died.vat) }); err != nil {
+			reason := fmt.Sprintf("it could not be restarted after its worker died: %v", err)
+			r.afterCrank(r.crank(func() error { r.terminateVat(died.vat, reason); return nil }))
+		}
+	case errors.As(err, &fault):
+		r.log.Error("vat broke the kernel protocol; terminating it", "vat", fault.vat, "error", fault.err)
+		r.afterCrank(r.crank(func() error { r.terminateVat(fault.vat, fault.err.Error()); return nil }))
+	default:
+		r.log.Error("crank failed", "error", err)
+	}
+}
+
+// workerDied handles a worker that exited between deliveries.
+func (r *Router) workerDied(d death) {
+	if r.workers[d.vat] != d.w {
+		return // already replaced or terminated
+	}
+	r.dropWorker(d.vat)
+	r.log.Warn("vat worker exited; restarting the vat", "vat", d.vat, "error", d.w.Err())
+	if err := r.crank(func() error { return r.restartVat(d.vat) }); err != nil {
+		reason := fmt.Sprintf("its worker exited and it could not be restarted: %v", err)
+		r.afterCrank(r.crank(func() error { r.terminateVat(d.vat, reason); return nil }))
+	}
+}
+
+// watch forwards a worker's signals to the loop.
+func (r *Router) watch(vat string, w platform.Worker) {
+	go func() {
+		for {
+			select {
+			case <-w.WantCrank():
+				select {
+				case r.wants <- vat:
+				case <-r.ctx.Done():
+					return
+				}
+			case <-w.Done():
+				select {
+				case r.deaths <- death{vat, w}:
+				case <-r.ctx.Done():
+				}
+				return
+			case <-r.ctx.Done():
+				return
+			}
+		}
+	}()
+}
+
+// Stop finishes the current crank, kills every worker and ends the loop.
+func (r *Router) Stop(ctx context.Context) error {
+	r.mu.Lock()
+	if r.stopped {
+		r.mu.Unlock()
+		return nil
+	}
+	r.stopped = true
+	r.mu.Unlock()
+	r.cancel()
+	select {
+	case <-r.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	for vat, w := range r.workers {
+		_ = w.Kill()
+		r.dropWorker(vat)
+	}
+	r.mu.Lock()
+	for kp, ch := range r.waiters {
+		close(ch)
+		delete(r.waiters, kp)
+	}
+	r.mu.Unlock()
+	return nil
+}

@@ -1,0 +1,312 @@
+package router
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ocapgo/ocap/marshal"
+)
+
+// VatSpec is one vat of a subcluster, its bundle already built.
+type VatSpec struct {
+	Name           string
+	Script         string
+	BundleHash     string
+	BundleName     string
+	Parameters     marshal.CapData
+	Globals        []string
+	PlatformConfig json.RawMessage
+	Config         json.RawMessage
+}
+
+// SubclusterSpec is a subcluster ready to launch.
+type SubclusterSpec struct {
+	Name      string // system subcluster name; "" for a regular one
+	System    bool
+	Bootstrap string    // name of the bootstrap vat
+	Vats      []VatSpec // in launch order
+	Services  []string
+	Config    json.RawMessage
+}
+
+// LaunchResult is what LaunchSubcluster returns.
+type LaunchResult struct {
+	SubclusterID    string
+	RootKref        string
+	BootstrapResult marshal.CapData
+}
+
+// BootstrapError is a bootstrap() that threw or rejected.
+type BootstrapError struct {
+	Data marshal.CapData
+}
+
+func (e *BootstrapError) Error() string {
+	v, err := marshal.Unmarshal(e.Data)
+	if err == nil {
+		if me, ok := v.(*marshal.Error); ok {
+			return fmt.Sprintf("bootstrap failed: %s: %s", me.Name, me.Message)
+		}
+	}
+	return "bootstrap failed: rejected with " + describe(e.Data)
+}
+
+// Launch starts every vat of spec in order, then sends bootstrap(vats,
+// services) to the bootstrap vat's root and waits for it. A launch that
+// fails anywhere leaves nothing behind: workers are killed and every record
+// of the subcluster deleted.
+func (r *Router) Launch(ctx context.Context, spec SubclusterSpec) (*LaunchResult, error) {
+	var sc subclusterRecord
+	if err := r.do(ctx, func() error { return r.createSubcluster(spec, &sc) }); err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*LaunchResult, error) {
+		// The launch's own context may be what ran out: clean up regardless.
+		if cerr := r.do(context.Background(), func() error { r.removeSubcluster(sc.ID, "its launch failed"); return nil }); cerr != nil {
+			r.log.Error("cleaning up a failed launch", "subcluster", sc.ID, "error", cerr)
+		}
+		return nil, err
+	}
+	for _, id := range sc.Vats {
+		err := r.do(ctx, func() error {
+			rec, _ := r.vat(id)
+			return r.startVat(ctx, rec)
+		})
+		if err != nil {
+			return fail(err)
+		}
+	}
+	var ch chan Settlement
+	err := r.do(ctx, func() error {
+		methargs, err := r.bootstrapMessage(&sc)
+		if err != nil {
+			return err
+		}
+		kp := r.newPromise("")
+		r.enqueue(runItem{Type: "send", Target: sc.RootKref, Methargs: &methargs, Result: kp})
+		ch = r.waitFor(kp)
+		return nil
+	})
+	if err != nil {
+		return fail(err)
+	}
+	s, err := r.await(ctx, ch)
+	if err != nil {
+		return fail(fmt.Errorf("waiting for bootstrap of subcluster %s: %w", sc.ID, err))
+	}
+	if s.Rejected {
+		return fail(&BootstrapError{Data: s.Data})
+	}
+	err = r.do(ctx, func() error {
+		sc.State = running
+		r.k.setJSON("sc."+sc.ID, &sc)
+		return nil
+	})
+	if err != nil {
+		return fail(err)
+	}
+	return &LaunchResult{SubclusterID: sc.ID, RootKref: sc.RootKref, BootstrapResult: s.Data}, nil
+}
+
+// createSubcluster writes the records of a launching subcluster: its vats,
+// their bundles and their root objects.
+func (r *Router) createSubcluster(spec SubclusterSpec, sc *subclusterRecord) error {
+	if spec.Name != "" && r.k.has("sys."+spec.Name) {
+		return fmt.Errorf("system subcluster %q already exists", spec.Name)
+	}
+	for _, svc := range spec.Services {
+		if !r.k.has("svc." + svc) {
+			return fmt.Errorf("unknown kernel service %q", svc)
+		}
+	}
+	*sc = subclusterRecord{
+		ID:       "s" + strconv.FormatInt(r.k.next("kernel.nextSub"), 10),
+		Name:     spec.Name,
+		System:   spec.System,
+		State:    launching,
+		Services: spec.Services,
+		Config:   spec.Config,
+	}
+	for _, v := range spec.Vats {
+		id := "v" + strconv.FormatInt(r.k.next("kernel.nextVat"), 10)
+		r.k.set("bundle."+v.BundleHash, v.Script)
+		r.k.setJSON("vat."+id, &vatRecord{
+			ID: id, Name: v.Name, Subcluster: sc.ID, Bundle: v.BundleHash, BundleName: v.BundleName,
+			Parameters: v.Parameters, Globals: v.Globals, PlatformConfig: v.PlatformConfig, Config: v.Config,
+		})
+		root := "ko" + strconv.FormatInt(r.k.next("kernel.nextKo"), 10)
+		r.k.set("o."+root, id)
+		r.addCList(id, "o+0", root)
+		sc.Vats = append(sc.Vats, id)
+		sc.VatNames = append(sc.VatNames, v.Name)
+		if v.Name == spec.Bootstrap {
+			sc.Bootstrap, sc.RootKref = id, root
+		}
+	}
+	if sc.Bootstrap == "" {
+		return fmt.Errorf("bootstrap vat %q is not in vats", spec.Bootstrap)
+	}
+	r.k.setJSON("sc."+sc.ID, sc)
+	if spec.Name != "" {
+		r.k.set("sys."+spec.Name, sc.ID)
+	}
+	return nil
+}
+
+func (r *Router) bootstrapMessage(sc *subclusterRecord) (marshal.CapData, error) {
+	vats := map[string]any{}
+	for i, id := range sc.Vats {
+		root, _ := r.k.get(clistKey(id, "o+0"))
+		vats[sc.VatNames[i]] = marshal.Ref{Kref: root, Iface: "Alleged: root"}
+	}
+	services := map[string]any{}
+	for _, name := range sc.Services {
+		kref, _ := r.k.get("svc." + name)
+		iface, _ := r.k.get("o." + kref + ".iface")
+		services[name] = marshal.Ref{Kref: kref, Iface: iface}
+	}
+	return marshal.Marshal([]any{"bootstrap", []any{vats, services}})
+}
+
+// removeSubcluster terminates every vat of a subcluster and deletes it.
+func (r *Router) removeSubcluster(id, reason string) {
+	var sc subclusterRecord
+	if !r.k.getJSON("sc."+id, &sc) {
+		return
+	}
+	for _, vat := range sc.Vats {
+		r.terminateVat(vat, fmt.Sprintf("subcluster %s %s", id, reason))
+	}
+	r.k.del("sc." + id)
+	if sc.Name != "" {
+		r.k.del("sys." + sc.Name)
+	}
+}
+
+// Terminate ends a subcluster: its workers are killed and its vats removed.
+func (r *Router) Terminate(ctx context.Context, id string) error {
+	return r.do(ctx, func() error {
+		if !r.k.has("sc." + id) {
+			return fmt.Errorf("%w %q", ErrUnknownSubcluster, id)
+		}
+		r.removeSubcluster(id, "was terminated")
+		return nil
+	})
+}
+
+// Restore brings back every live subcluster after a kernel start: a fresh
+// worker per vat, rebuilt from its baggage. A launch the previous kernel did
+// not finish is removed. A vat that cannot start again is terminated, with
+// the reason logged, and the rest carry on.
+func (r *Router) Restore(ctx context.Context) error {
+	var ids []string
+	err := r.do(ctx, func() error {
+		for _, e := range r.k.scan("sc.") {
+			var sc subclusterRecord
+			if err := json.Unmarshal([]byte(e.value), &sc); err != nil {
+				return fmt.Errorf("subcluster record %s is malformed: %w", e.key, err)
+			}
+			if sc.State == launching {
+				r.log.Info("removing a subcluster whose launch did not finish", "subcluster", sc.ID)
+				r.removeSubcluster(sc.ID, "did not finish launching")
+				continue
+			}
+			ids = append(ids, sc.Vats...)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		err := r.do(ctx, func() error { return r.restartVat(id) })
+		if errors.Is(err, ctx.Err()) && ctx.Err() != nil {
+			return err
+		}
+		if err != nil {
+			r.log.Error("vat could not be restored; terminating it", "vat", id, "error", err)
+			reason := fmt.Sprintf("it could not be restored: %v", err)
+			_ = r.do(ctx, func() error { r.terminateVat(id, reason); return nil })
+		}
+	}
+	return nil
+}
+
+// SystemSubcluster finds a system subcluster by name.
+func (r *Router) SystemSubcluster(ctx context.Context, name string) (id, rootKref string, ok bool, err error) {
+	err = r.do(ctx, func() error {
+		scID, found := r.k.get("sys." + name)
+		if !found {
+			return nil
+		}
+		var sc subclusterRecord
+		if r.k.getJSON("sc."+scID, &sc) && sc.State == running {
+			id, rootKref, ok = sc.ID, sc.RootKref, true
+		}
+		return nil
+	})
+	return
+}
+
+// VatStatus describes a live vat.
+type VatStatus struct {
+	ID           string          `json:"id"`
+	Name         string          `json:"name"`
+	SubclusterID string          `json:"subclusterId"`
+	Config       json.RawMessage `json:"config,omitempty"`
+	PID          int             `json:"pid,omitempty"`
+}
+
+// SubclusterStatus describes a live subcluster.
+type SubclusterStatus struct {
+	ID       string          `json:"id"`
+	Name     string          `json:"name,omitempty"`
+	System   bool            `json:"system,omitempty"`
+	Vats     []string        `json:"vats"`
+	RootKref string          `json:"rootKref"`
+	Config   json.RawMessage `json:"config,omitempty"`
+}
+
+// Status lists the live vats and subclusters.
+func (r *Router) Status(ctx context.Context) ([]VatStatus, []SubclusterStatus, error) {
+	vats := []VatStatus{}
+	subs := []SubclusterStatus{}
+	err := r.do(ctx, func() error {
+		for _, e := range r.k.scan("sc.") {
+			var sc subclusterRecord
+			if json.Unmarshal([]byte(e.value), &sc) != nil || sc.State != running {
+				continue
+			}
+			subs = append(subs, SubclusterStatus{ID: sc.ID, Name: sc.Name, System: sc.System, Vats: sc.Vats, RootKref: sc.RootKref, Config: sc.Config})
+			for _, id := range sc.Vats {
+				rec, ok := r.vat(id)
+				if !ok {
+					continue
+				}
+				st := VatStatus{ID: id, Name: rec.Name, SubclusterID: sc.ID, Config: rec.Config}
+				if w, ok := r.workers[id]; ok {
+					st.PID = w.PID()
+				}
+				vats = append(vats, st)
+			}
+		}
+		return nil
+	})
+	sortByNumber(subs, func(s SubclusterStatus) string { return s.ID })
+	sortByNumber(vats, func(v VatStatus) string { return v.ID })
+	return vats, subs, err
+}
+
+// sortByNumber orders ids like s2 < s10.
+func sortByNumber[T any](xs []T, id func(T) string) {
+	num := func(s string) int {
+		n, _ := strconv.Atoi(strings.TrimLeft(s, "abcdefghijklmnopqrstuvwxyz"))
+		return n
+	}
+	slices.SortFunc(xs, func(a, b T) int { return num(id(a)) - num(id(b)) })
+}

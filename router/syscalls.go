@@ -1,0 +1,102 @@
+package router
+
+import (
+	"strings"
+
+	"github.com/ocapgo/ocap/proto/workerpb"
+)
+
+// syscalls applies what a vat asked for during a delivery, in order. An
+// illegal request fails the crank; the vat is then terminated.
+func (r *Router) syscalls(vat string, calls []*workerpb.Syscall) error {
+	for _, sc := range calls {
+		var err error
+		switch k := sc.GetKind().(type) {
+		case *workerpb.Syscall_Send:
+			err = r.syscallSend(vat, k.Send)
+		case *workerpb.Syscall_Subscribe:
+			err = r.syscallSubscribe(vat, k.Subscribe)
+		case *workerpb.Syscall_Resolve:
+			err = r.syscallResolve(vat, k.Resolve)
+		case *workerpb.Syscall_Exit:
+			reason := "it exited"
+			if k.Exit.GetFailure() {
+				reason = "it exited with a failure"
+			}
+			r.exits = append(r.exits, vatExit{vat, reason})
+		case *workerpb.Syscall_VatstoreSet:
+			if k.VatstoreSet.GetKey() == "" {
+				return illegal("vat %s wrote an empty vatstore key", vat)
+			}
+			r.k.set("vs."+vat+"."+k.VatstoreSet.Key, k.VatstoreSet.Value)
+		case *workerpb.Syscall_VatstoreDelete:
+			r.k.del("vs." + vat + "." + k.VatstoreDelete)
+		case *workerpb.Syscall_DropImports, *workerpb.Syscall_RetireImports,
+			*workerpb.Syscall_RetireExports, *workerpb.Syscall_AbandonExports:
+			// Reference counting is not kept yet: what a vat drops stays.
+		default:
+			return illegal("vat %s made an unknown syscall", vat)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Router) syscallSend(vat string, s *workerpb.Send) error {
+	if s.GetMethargs() == nil || !strings.HasPrefix(s.Methargs.Body, "#") {
+		return illegal("vat %s sent a malformed message to %s", vat, s.GetTarget())
+	}
+	target, err := r.kernelRef(vat, s.Target, false)
+	if err != nil {
+		return err
+	}
+	methargs, err := r.capToKernel(vat, s.Methargs)
+	if err != nil {
+		return err
+	}
+	result := ""
+	if s.Result != "" {
+		if kind, mine, ok := parseVref(s.Result); !ok || kind != 'p' || !mine {
+			return illegal("vat %s named %q as a result promise; it must be a new p+N", vat, s.Result)
+		}
+		if result, err = r.kernelRef(vat, s.Result, true); err != nil {
+			return err
+		}
+	}
+	r.enqueue(runItem{Type: "send", Target: target, Methargs: &methargs, Result: result})
+	return nil
+}
+
+func (r *Router) syscallSubscribe(vat, vref string) error {
+	kp, ok := r.k.get(clistKey(vat, vref))
+	if !ok || !strings.HasPrefix(kp, "kp") {
+		return illegal("vat %s subscribed to %s, which is not a promise it holds", vat, vref)
+	}
+	r.subscribe(vat, kp)
+	return nil
+}
+
+func (r *Router) syscallResolve(vat string, s *workerpb.Resolve) error {
+	for _, res := range s.GetResolutions() {
+		kp, ok := r.k.get(clistKey(vat, res.GetVref()))
+		if !ok || !strings.HasPrefix(kp, "kp") {
+			return illegal("vat %s resolved %s, which is not a promise it holds", vat, res.GetVref())
+		}
+		p, _ := r.promise(kp)
+		if p == nil || p.State != unresolved || p.Decider != vat {
+			return illegal("vat %s resolved %s (%s), which it does not decide", vat, res.Vref, kp)
+		}
+		if res.GetData() == nil || !strings.HasPrefix(res.Data.Body, "#") {
+			return illegal("vat %s resolved %s with malformed data", vat, res.Vref)
+		}
+		data, err := r.capToKernel(vat, res.Data)
+		if err != nil {
+			return err
+		}
+		r.resolve(kp, res.Rejected, data)
+		r.dropCList(vat, res.Vref, kp)
+	}
+	return nil
+}

@@ -1,0 +1,117 @@
+package router
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/ocapgo/ocap/marshal"
+	"github.com/ocapgo/ocap/proto/workerpb"
+)
+
+// Translation between krefs (ko12, kp7: kernel-wide) and a vat's vrefs
+// (o+3, o-4, p+5, p-6: meaningful only in that vat), through the vat's c-list.
+// "+" vrefs were allocated by the vat (its exports and its promises), "-"
+// vrefs by the kernel (what the vat imports).
+
+// illegalSyscall is a vat breaking the protocol: the vat is terminated.
+type illegalSyscall struct{ msg string }
+
+func (e *illegalSyscall) Error() string { return e.msg }
+
+func illegal(format string, args ...any) error {
+	return &illegalSyscall{fmt.Sprintf(format, args...)}
+}
+
+func clistKey(vat, ref string) string { return "c." + vat + "." + ref }
+
+func (r *Router) addCList(vat, vref, kref string) {
+	r.k.set(clistKey(vat, vref), kref)
+	r.k.set(clistKey(vat, kref), vref)
+}
+
+func (r *Router) dropCList(vat, vref, kref string) {
+	r.k.del(clistKey(vat, vref))
+	r.k.del(clistKey(vat, kref))
+}
+
+// parseVref checks the shape of a vref: [op][+-]digits.
+func parseVref(vref string) (kind byte, allocatedByVat bool, ok bool) {
+	if len(vref) < 3 || (vref[0] != 'o' && vref[0] != 'p') || (vref[1] != '+' && vref[1] != '-') {
+		return 0, false, false
+	}
+	if _, err := strconv.ParseUint(vref[2:], 10, 63); err != nil {
+		return 0, false, false
+	}
+	return vref[0], vref[1] == '+', true
+}
+
+// kernelRef maps a vref a vat used in a syscall to a kref. A "+" vref the
+// kernel has not seen is a new export (object) or a new promise the vat
+// decides; asResult marks the result promise of a send, decided by whoever
+// receives the message.
+func (r *Router) kernelRef(vat, vref string, asResult bool) (string, error) {
+	kind, mine, ok := parseVref(vref)
+	if !ok {
+		return "", illegal("vat %s used malformed vref %q", vat, vref)
+	}
+	if kref, ok := r.k.get(clistKey(vat, vref)); ok {
+		if asResult {
+			return "", illegal("vat %s reused promise %s as a result", vat, vref)
+		}
+		return kref, nil
+	}
+	if !mine {
+		return "", illegal("vat %s used %s, which it was never given", vat, vref)
+	}
+	var kref string
+	if kind == 'o' {
+		kref = "ko" + strconv.FormatInt(r.k.next("kernel.nextKo"), 10)
+		r.k.set("o."+kref, vat)
+	} else if asResult {
+		kref = r.newPromise("")
+	} else {
+		kref = r.newPromise(vat)
+	}
+	r.addCList(vat, vref, kref)
+	return kref, nil
+}
+
+// vatRef maps a kref to the vref vat knows it by, importing it if needed.
+func (r *Router) vatRef(vat, kref string) string {
+	if vref, ok := r.k.get(clistKey(vat, kref)); ok {
+		return vref
+	}
+	prefix := "o-"
+	if kref[1] == 'p' {
+		prefix = "p-"
+	}
+	vref := prefix + strconv.FormatInt(r.k.next("vat."+vat+".next"), 10)
+	r.addCList(vat, vref, kref)
+	return vref
+}
+
+func (r *Router) capToKernel(vat string, cd *workerpb.CapData) (marshal.CapData, error) {
+	out := marshal.CapData{Body: cd.GetBody()}
+	if len(cd.GetSlots()) > 0 {
+		out.Slots = make([]string, len(cd.Slots))
+	}
+	for i, vref := range cd.GetSlots() {
+		kref, err := r.kernelRef(vat, vref, false)
+		if err != nil {
+			return marshal.CapData{}, err
+		}
+		out.Slots[i] = kref
+	}
+	return out, nil
+}
+
+func (r *Router) capToVat(vat string, cd marshal.CapData) *workerpb.CapData {
+	out := &workerpb.CapData{Body: cd.Body}
+	if len(cd.Slots) > 0 {
+		out.Slots = make([]string, len(cd.Slots))
+	}
+	for i, kref := range cd.Slots {
+		out.Slots[i] = r.vatRef(vat, kref)
+	}
+	return out
+}

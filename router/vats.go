@@ -1,0 +1,179 @@
+package router
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/ocapgo/ocap/platform"
+	"github.com/ocapgo/ocap/proto/workerpb"
+)
+
+// startVat launches a worker for rec and runs buildRootObject in it. The
+// vat's syscalls during start-up (baggage writes) belong to the caller's crank.
+func (r *Router) startVat(ctx context.Context, rec *vatRecord) error {
+	script, ok := r.k.get("bundle." + rec.Bundle)
+	if !ok {
+		return fmt.Errorf("vat %s (%s): its bundle %s is missing from the store", rec.ID, rec.Name, rec.Bundle)
+	}
+	w, err := r.launcher.Launch(r.ctx, platform.WorkerSpec{VatID: rec.ID, VatName: rec.Name, SubclusterID: rec.Subcluster})
+	if err != nil {
+		return fmt.Errorf("starting a worker for vat %s (%s): %w", rec.ID, rec.Name, err)
+	}
+	prefix := "vs." + rec.ID + "."
+	var store []*workerpb.VatstoreEntry
+	for _, e := range r.k.scan(prefix) {
+		store = append(store, &workerpb.VatstoreEntry{Key: strings.TrimPrefix(e.key, prefix), Value: e.value})
+	}
+	start := &workerpb.StartVat{
+		VatId:              rec.ID,
+		Name:               rec.Name,
+		Bundle:             script,
+		BundleName:         rec.BundleName,
+		Parameters:         &workerpb.CapData{Body: rec.Parameters.Body, Slots: rec.Parameters.Slots},
+		Vatstore:           store,
+		Globals:            rec.Globals,
+		PlatformConfigJson: string(rec.PlatformConfig),
+		SubclusterId:       rec.Subcluster,
+	}
+	dctx, cancel := context.WithTimeout(ctx, r.cfg.DeliveryTimeout)
+	defer cancel()
+	res, err := w.Deliver(dctx, &workerpb.Delivery{Kind: &workerpb.Delivery_StartVat{StartVat: start}})
+	if err != nil {
+		_ = w.Kill()
+		return fmt.Errorf("vat %s (%s) did not start: %w", rec.ID, rec.Name, err)
+	}
+	if res.Error != "" {
+		_ = w.Kill()
+		return fmt.Errorf("vat %s (%s) did not start: %s", rec.ID, rec.Name, res.Error)
+	}
+	if err := r.syscalls(rec.ID, res.Syscalls); err != nil {
+		_ = w.Kill()
+		return fmt.Errorf("vat %s (%s) did not start: %w", rec.ID, rec.Name, err)
+	}
+	r.addWorker(rec.ID, w)
+	r.watch(rec.ID, w)
+	return nil
+}
+
+func (r *Router) vat(id string) (*vatRecord, bool) {
+	var rec vatRecord
+	if !r.k.getJSON("vat."+id, &rec) {
+		return nil, false
+	}
+	return &rec, true
+}
+
+// restartVat gives a vat a fresh worker that rebuilds itself from its
+// baggage. What only lived in the old worker's memory is gone: its
+// non-durable exports (sends to them fail), the promises it was deciding
+// (rejected) and the promises it had imported (forgotten).
+func (r *Router) restartVat(id string) error {
+	rec, ok := r.vat(id)
+	if !ok {
+		return fmt.Errorf("%w %s", ErrUnknownVat, id)
+	}
+	if w, ok := r.workers[id]; ok {
+		_ = w.Kill()
+		r.dropWorker(id)
+	}
+	prefix := "c." + id + "."
+	for _, e := range r.k.scan(prefix) {
+		vref := strings.TrimPrefix(e.key, prefix)
+		kind, mine, ok := parseVref(vref)
+		if !ok {
+			continue // the kref→vref direction
+		}
+		kref := e.value
+		switch {
+		case kind == 'o' && mine && vref != "o+0":
+			r.k.set("o."+kref+".gone", fmt.Sprintf("[KERNEL:%s] object %s no longer exists: vat %s restarted and the object was not durable", CodeObjectDeleted, kref, id))
+			r.dropCList(id, vref, kref)
+		case kind == 'p':
+			if p, ok := r.promise(kref); ok && p.State == unresolved && p.Decider == id {
+				r.resolve(kref, true, kernelError("", "vat %s restarted before it settled %s", id, kref))
+			}
+			r.dropCList(id, vref, kref)
+		}
+	}
+	return r.startVat(r.ctx, rec)
+}
+
+// terminateVat kills a vat for good: its worker dies, its exports answer
+// VAT_TERMINATED, the promises it decided are rejected, its tables go.
+func (r *Router) terminateVat(id, reason string) {
+	if w, ok := r.workers[id]; ok {
+		_ = w.Kill()
+		r.dropWorker(id)
+	}
+	if _, ok := r.vat(id); !ok {
+		return
+	}
+	r.log.Info("vat terminated", "vat", id, "reason", reason)
+	why := fmt.Sprintf("[KERNEL:%s] vat %s was terminated: %s", CodeVatTerminated, id, reason)
+	prefix := "c." + id + "."
+	for _, e := range r.k.scan(prefix) {
+		vref := strings.TrimPrefix(e.key, prefix)
+		kind, mine, ok := parseVref(vref)
+		if !ok {
+			continue
+		}
+		switch {
+		case kind == 'o' && mine:
+			r.k.set("o."+e.value+".gone", why)
+		case kind == 'p':
+			if p, ok := r.promise(e.value); ok && p.State == unresolved && p.Decider == id {
+				r.resolve(e.value, true, kernelError(CodeVatTerminated, "vat %s was terminated: %s", id, reason))
+			}
+		}
+	}
+	r.k.delPrefix(prefix)
+	r.k.delPrefix("vs." + id + ".")
+	r.k.del("vat." + id)
+	r.k.del("vat." + id + ".next")
+}
+
+// PingVat asks a vat's worker for a pong.
+func (r *Router) PingVat(ctx context.Context, id string) (string, error) {
+	var pong string
+	err := r.do(ctx, func() error {
+		w, ok := r.workers[id]
+		if !ok {
+			return fmt.Errorf("%w %q", ErrUnknownVat, id)
+		}
+		res, err := w.Deliver(ctx, &workerpb.Delivery{Kind: &workerpb.Delivery_Ping{Ping: &workerpb.Empty{}}})
+		if err != nil {
+			return fmt.Errorf("pinging vat %s: %w", id, err)
+		}
+		pong = res.Pong
+		return nil
+	})
+	return pong, err
+}
+
+// addWorker and dropWorker keep the worker table and its pid copy in step.
+func (r *Router) addWorker(vat string, w platform.Worker) {
+	r.workers[vat] = w
+	r.mu.Lock()
+	r.pids[vat] = w.PID()
+	r.mu.Unlock()
+}
+
+func (r *Router) dropWorker(vat string) {
+	delete(r.workers, vat)
+	r.mu.Lock()
+	delete(r.pids, vat)
+	r.mu.Unlock()
+}
+
+// WorkerPIDs lists the process id of every live worker by vat id. It does
+// not wait for the crank in progress.
+func (r *Router) WorkerPIDs() map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]int, len(r.pids))
+	for vat, pid := range r.pids {
+		out[vat] = pid
+	}
+	return out
+}

@@ -1,0 +1,91 @@
+package router
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+
+	"github.com/ocapgo/ocap/marshal"
+)
+
+var krefPattern = regexp.MustCompile(`^k[op][1-9][0-9]*$`)
+
+// CheckKref reports whether kref is well formed and known to the kernel.
+func (r *Router) checkKref(kref string) error {
+	if !krefPattern.MatchString(kref) {
+		return fmt.Errorf("%w %q: a kref looks like ko12 or kp7", ErrUnknownKref, kref)
+	}
+	key := "o." + kref
+	if kref[1] == 'p' {
+		key = "kp." + kref
+	}
+	if !r.k.has(key) {
+		return fmt.Errorf("%w %q: no such object or promise", ErrUnknownKref, kref)
+	}
+	return nil
+}
+
+// QueueMessage sends methargs to target on behalf of the host and waits until
+// the result settles (its crank committed).
+func (r *Router) QueueMessage(ctx context.Context, target string, methargs marshal.CapData) (Settlement, error) {
+	var ch chan Settlement
+	err := r.do(ctx, func() error {
+		if err := r.checkKref(target); err != nil {
+			return err
+		}
+		for _, s := range methargs.Slots {
+			if err := r.checkKref(s); err != nil {
+				return fmt.Errorf("argument: %w", err)
+			}
+		}
+		kp := r.newPromise("")
+		r.enqueue(runItem{Type: "send", Target: target, Methargs: &methargs, Result: kp})
+		ch = r.waitFor(kp)
+		return nil
+	})
+	if err != nil {
+		return Settlement{}, err
+	}
+	return r.await(ctx, ch)
+}
+
+// waitFor registers a host waiter for kp (on the loop goroutine).
+func (r *Router) waitFor(kp string) chan Settlement {
+	ch := make(chan Settlement, 1)
+	r.mu.Lock()
+	r.waiters[kp] = ch
+	r.mu.Unlock()
+	return ch
+}
+
+func (r *Router) await(ctx context.Context, ch chan Settlement) (Settlement, error) {
+	select {
+	case s, ok := <-ch:
+		if !ok {
+			return Settlement{}, ErrStopped
+		}
+		return s, nil
+	case <-ctx.Done():
+		return Settlement{}, ctx.Err()
+	}
+}
+
+// wakeWaiters hands committed settlements to the hosts waiting for them.
+func (r *Router) wakeWaiters() {
+	if len(r.settled) == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, kp := range r.settled {
+		ch, ok := r.waiters[kp]
+		if !ok {
+			continue
+		}
+		delete(r.waiters, kp)
+		if p, ok := r.promise(kp); ok && p.Data != nil {
+			ch <- Settlement{Data: *p.Data, Rejected: p.State == rejected}
+		}
+	}
+	r.settled = r.settled[:0]
+}

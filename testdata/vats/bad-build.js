@@ -1,0 +1,3 @@
+export function buildRootObject() {
+  throw new Error('buildRootObject refuses to build');
+}

@@ -1,0 +1,9 @@
+import { makeDefaultExo } from '@metamask/kernel-utils/exo';
+
+export function buildRootObject() {
+  return makeDefaultExo('root', {
+    ping(i) {
+      return i + 1;
+    },
+  });
+}
