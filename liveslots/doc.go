@@ -1,0 +1,50 @@
+// Package liveslots is the in-vat object model, the vat-worker's default
+// runtime: one goja runtime per vat, its intrinsics frozen, running the
+// liveslots JavaScript (vrefs, presences, exos, E, promises, smallcaps
+// marshalling, baggage over the vatstore) behind thin Go glue that turns
+// kernel deliveries into JS calls and collects the vat's syscalls in order.
+//
+//	v, err := liveslots.New(logger, wantCrank)
+//	res := v.Deliver(delivery) // *workerpb.DeliveryResult
+//	v.Close()
+//
+// A Vat is driven from one goroutine. Each Deliver runs JavaScript until the
+// vat is quiescent: goja drains its promise job queue when a top-level call
+// returns, so every turn a delivery causes happens inside it.
+//
+// # What vat code sees
+//
+// The ECMAScript standard library (frozen; Date.now(), new Date() and
+// Math.random() throw in secure mode), harden, console, and the built-in
+// modules its bundle requires through __ocap_require (also passed as
+// `require`, which esbuild's output for external imports uses):
+//
+//	@endo/eventual-send          E
+//	@endo/far                    E, Far, Remotable, getInterfaceOf, passStyleOf
+//	@metamask/kernel-utils/exo   makeDefaultExo, makeDefaultInterface
+//	@metamask/kernel-utils       the above, makeCounter, stringify, isPrimitive,
+//	                             isTypedArray, EmptyJsonArray
+//	@endo/exo                    makeExo, defineExoClass (guards ignored)
+//	@endo/marshal                passStyleOf, isPassable, makeTagged,
+//	@endo/pass-style             getInterfaceOf, Far, Remotable
+//	@endo/patterns               M (inert descriptors, nothing is checked)
+//	@endo/promise-kit            makePromiseKit
+//	@agoric/store                (empty)
+//	@metamask/ocap-kernel        (empty: types only)
+//
+// buildRootObject(vatPowers, parameters, baggage) gets vatPowers =
+// {logger} (log, debug, info, warn, error, subLogger({tags})), the
+// parameters decoded and hardened, and baggage (has, init, get, set,
+// delete, keys, values, entries, getSize) stored in the vatstore as
+// "baggage.<key>" = JSON of the value's CapData.
+//
+// # Wire conventions
+//
+// The vat allocates o+N (o+0 is the root) and p+N; after a crank that
+// allocated any, it saves the counters as vatstore "idCounters"
+// ({"exportID":N,"promiseID":M}) so a restarted vat never reuses a vref.
+// A send with a result is followed by subscribe(result); an imported p-N
+// is subscribed once; a local promise exported as p+N is resolved by the
+// vat when it settles. Message and settlement values are hardened before
+// they are encoded, as SwingSet does.
+package liveslots

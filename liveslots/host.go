@@ -1,0 +1,116 @@
+package liveslots
+
+import (
+	"strconv"
+
+	"github.com/dop251/goja"
+
+	"github.com/ocapgo/ocap/proto/workerpb"
+)
+
+// newHost builds the object holding the Go functions liveslots.js calls.
+// It is handed to the liveslots files as lib.host and captured in their
+// closures; it is never put on the global object, so vat code cannot reach
+// it.
+func (v *Vat) newHost() *goja.Object {
+	h := v.rt.NewObject()
+	set := func(name string, fn func(goja.FunctionCall) goja.Value) {
+		// Set on a fresh ordinary object with a string key cannot fail.
+		_ = h.Set(name, fn)
+	}
+	set("send", func(c goja.FunctionCall) goja.Value {
+		v.syscall(&workerpb.Syscall{Kind: &workerpb.Syscall_Send{Send: &workerpb.Send{
+			Target:   c.Argument(0).String(),
+			Methargs: &workerpb.CapData{Body: c.Argument(1).String(), Slots: stringList(c.Argument(2))},
+			Result:   c.Argument(3).String(),
+		}}})
+		return goja.Undefined()
+	})
+	set("subscribe", func(c goja.FunctionCall) goja.Value {
+		v.syscall(&workerpb.Syscall{Kind: &workerpb.Syscall_Subscribe{Subscribe: c.Argument(0).String()}})
+		return goja.Undefined()
+	})
+	set("resolve", func(c goja.FunctionCall) goja.Value {
+		v.syscall(&workerpb.Syscall{Kind: &workerpb.Syscall_Resolve{Resolve: &workerpb.Resolve{
+			Resolutions: []*workerpb.Resolution{{
+				Vref:     c.Argument(0).String(),
+				Rejected: c.Argument(1).ToBoolean(),
+				Data:     &workerpb.CapData{Body: c.Argument(2).String(), Slots: stringList(c.Argument(3))},
+			}},
+		}}})
+		return goja.Undefined()
+	})
+	set("vatstoreSet", func(c goja.FunctionCall) goja.Value {
+		v.syscall(&workerpb.Syscall{Kind: &workerpb.Syscall_VatstoreSet{VatstoreSet: &workerpb.VatstoreEntry{
+			Key:   c.Argument(0).String(),
+			Value: c.Argument(1).String(),
+		}}})
+		return goja.Undefined()
+	})
+	set("vatstoreDelete", func(c goja.FunctionCall) goja.Value {
+		v.syscall(&workerpb.Syscall{Kind: &workerpb.Syscall_VatstoreDelete{VatstoreDelete: c.Argument(0).String()}})
+		return goja.Undefined()
+	})
+	set("crankWork", func(goja.FunctionCall) goja.Value {
+		v.crankWork = true
+		return goja.Undefined()
+	})
+	set("log", func(c goja.FunctionCall) goja.Value {
+		v.vatLog(c.Argument(0).String(), c.Argument(1).String(), c.Argument(2).String())
+		return goja.Undefined()
+	})
+	return h
+}
+
+// syscall records one syscall: into the current delivery's result, or,
+// outside a delivery (timer callbacks, later), into a buffer the next Flush
+// returns; the first buffered one asks the kernel for a crank.
+func (v *Vat) syscall(s *workerpb.Syscall) {
+	if v.inDelivery {
+		v.syscalls = append(v.syscalls, s)
+		return
+	}
+	v.pending = append(v.pending, s)
+	if len(v.pending) == 1 && v.wantCrank != nil {
+		v.wantCrank()
+	}
+}
+
+// vatLog writes one console or vatPowers.logger line, tagged with the vat.
+func (v *Vat) vatLog(level, tags, msg string) {
+	args := []any{}
+	if tags != "" {
+		args = append(args, "tags", tags)
+	}
+	switch level {
+	case "trace":
+		v.log.Trace(msg, args...)
+	case "debug":
+		v.log.Debug(msg, args...)
+	case "warn":
+		v.log.Warn(msg, args...)
+	case "error":
+		v.log.Error(msg, args...)
+	default:
+		v.log.Info(msg, args...)
+	}
+}
+
+// stringList converts a JS array of strings (slots) to Go. It reads the
+// elements one by one: Export would build a generic copy first, and most
+// slot lists are empty.
+func stringList(val goja.Value) []string {
+	obj, ok := val.(*goja.Object)
+	if !ok {
+		return nil
+	}
+	n := obj.Get("length").ToInteger()
+	if n <= 0 {
+		return nil
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = obj.Get(strconv.Itoa(i)).String()
+	}
+	return out
+}

@@ -1,0 +1,132 @@
+// inspect.js renders any value as short JSON-ish text for console lines and
+// error messages. It never throws and never runs vat code: properties are
+// read through their descriptors, so getters are shown, not called.
+(function inspectModule(lib) {
+  'use strict';
+
+  const { getPrototypeOf, getOwnPropertyDescriptor, keys } = Object;
+  const { isArray } = Array;
+  const { stringify } = JSON;
+
+  // getIface is filled in by passstyle.js; until then nothing is remotable.
+  let getIface = () => undefined;
+
+  // readData finds key along the prototype chain without calling getters
+  // (liveslots' own override accessors excepted: they only return a value).
+  const readData = (obj, key) => {
+    for (let o = obj; o !== null; o = getPrototypeOf(o)) {
+      const desc = getOwnPropertyDescriptor(o, key);
+      if (desc !== undefined) {
+        if ('value' in desc) return desc.value;
+        return lib.isOverrideGetter(desc.get) ? desc.get() : undefined;
+      }
+    }
+    return undefined;
+  };
+
+  const maxDepth = 3;
+  const maxEntries = 20;
+  const maxLength = 500;
+
+  const inspectInner = (x, depth, seen) => {
+    switch (typeof x) {
+      case 'string':
+        return stringify(x);
+      case 'bigint':
+        return `${x}n`;
+      case 'symbol':
+        return String(x);
+      case 'undefined':
+        return 'undefined';
+      case 'number':
+        return Object.is(x, -0) ? '-0' : String(x);
+      case 'boolean':
+        return String(x);
+      default:
+        break;
+    }
+    if (x === null) return 'null';
+    const iface = getIface(x);
+    if (iface !== undefined) return `[${iface}]`;
+    if (typeof x === 'function') {
+      return `[Function ${readData(x, 'name') || '(anonymous)'}]`;
+    }
+    if (x instanceof Promise) return '[Promise]';
+    if (x instanceof Error) {
+      return `${String(readData(x, 'name'))}: ${String(readData(x, 'message'))}`;
+    }
+    if (seen.includes(x)) return '[Circular]';
+    if (depth >= maxDepth) return isArray(x) ? '[Array]' : '[Object]';
+    seen.push(x);
+    const show = key => {
+      const desc = getOwnPropertyDescriptor(x, key);
+      if (desc === undefined) return 'undefined';
+      if (!('value' in desc)) return '[Getter]';
+      return inspectInner(desc.value, depth + 1, seen);
+    };
+    let out;
+    if (isArray(x)) {
+      const parts = [];
+      const n = x.length < maxEntries ? x.length : maxEntries;
+      for (let i = 0; i < n; i += 1) parts.push(show(String(i)));
+      if (x.length > maxEntries) parts.push(`... ${x.length - maxEntries} more`);
+      out = `[${parts.join(',')}]`;
+    } else {
+      const names = keys(x);
+      const parts = [];
+      for (let i = 0; i < names.length && i < maxEntries; i += 1) {
+        parts.push(`${stringify(names[i])}:${show(names[i])}`);
+      }
+      if (names.length > maxEntries) parts.push(`... ${names.length - maxEntries} more`);
+      const proto = getPrototypeOf(x);
+      const ctor =
+        proto !== null && proto !== Object.prototype
+          ? readData(proto, 'constructor')
+          : undefined;
+      const ctorName = typeof ctor === 'function' ? readData(ctor, 'name') : '';
+      const prefix = typeof ctorName === 'string' && ctorName ? `${ctorName} ` : '';
+      out = `${prefix}{${parts.join(',')}}`;
+    }
+    seen.pop();
+    return out;
+  };
+
+  const inspect = x => {
+    try {
+      const text = inspectInner(x, 0, []);
+      return text.length > maxLength ? `${text.slice(0, maxLength)}...` : text;
+    } catch (_) {
+      return '[uninspectable value]';
+    }
+  };
+
+  // formatArgs is console's rendering: strings as they are, the rest inspected.
+  const formatArgs = args => {
+    let line = '';
+    for (let i = 0; i < args.length; i += 1) {
+      if (i > 0) line += ' ';
+      line += typeof args[i] === 'string' ? args[i] : inspect(args[i]);
+    }
+    return line;
+  };
+
+  // errorText is "Name: message" for errors (as error texts in results and
+  // delivery errors show them), inspect for anything else thrown.
+  const errorText = e => {
+    if (e instanceof Error) {
+      try {
+        return `${e.name}: ${e.message}`;
+      } catch (_) {
+        return inspect(e);
+      }
+    }
+    return inspect(e);
+  };
+
+  lib.inspect = inspect;
+  lib.errorText = errorText;
+  lib.formatArgs = formatArgs;
+  lib.setInspectIface = fn => {
+    getIface = fn;
+  };
+});

@@ -1,0 +1,99 @@
+package liveslots
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+func TestBuiltinModules(t *testing.T) {
+	v, _ := startVatFile(t, "modules.js", nil, nil)
+	expectSyscalls(t, call(t, v, `#["styles",[]]`),
+		`resolve p-1 ok #["number","string","null","undefined","bigint","symbol","copyArray","copyRecord","remotable","remotable","promise","error","tagged","remotable"] []`)
+	expectSyscalls(t, call(t, v, `#["counter",[]]`), `resolve p-1 ok #[11,17] []`)
+	expectSyscalls(t, call(t, v, `#["tagged",[]]`), `resolve p-1 ok #{"#tag":"copySet","payload":["a","b"]} []`)
+	expectSyscalls(t, call(t, v, `#["pattern",[]]`), `resolve p-1 ok #{"#tag":"match:string","payload":[]} []`)
+	expectSyscalls(t, call(t, v, `#["locals",[]]`), `resolve p-1 ok #["far hi","exo hi"] []`)
+	expectSyscalls(t, call(t, v, `#["kit",[]]`), `resolve p-1 ok #"kept" []`)
+	expectSyscalls(t, call(t, v, `#["specialNames",[]]`), `resolve p-1 ok #["n",3] []`)
+	expectSyscalls(t, call(t, v, `#["whenValue",[]]`), `resolve p-1 ok #4 []`)
+	got := call(t, v, `#["gets",["$0.Alleged: bob"]]`, "o-1")
+	if len(got) != 1 || !strings.HasPrefix(got[0], `resolve p-1 ok #[1,"E.get([Alleged: bob]).x: getting a property of an object in another vat is not supported"]`) {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func TestNotPassable(t *testing.T) {
+	v, _ := startVatFile(t, "modules.js", nil, nil)
+	for kind, want := range map[string]string{
+		"unfrozen": `TypeError: Cannot pass non-frozen objects like {}. Use harden()`,
+		"fn":       `TypeError: Cannot pass functions like [Function (anonymous)]`,
+		"instance": `TypeError: Cannot pass non-remotable objects with a prototype (class instances, ...) like Point {}`,
+		"symbol":   `TypeError: Only registered symbols or well-known symbols are passable: Symbol(private)`,
+	} {
+		got := call(t, v, `#["notPassable",["`+kind+`"]]`)
+		if len(got) != 1 || !strings.Contains(got[0], want) {
+			t.Errorf("%s: got %q, want it to contain %q", kind, got, want)
+		}
+	}
+}
+
+// captureLogger collects log output for assertions.
+type captureLogger struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (c *captureLogger) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.buf.Write(p)
+}
+
+func (c *captureLogger) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.buf.String()
+}
+
+func TestConsoleAndLoggerReachGoLog(t *testing.T) {
+	out := &captureLogger{}
+	logger := hclog.New(&hclog.LoggerOptions{Output: out, Level: hclog.Trace})
+	v, err := New(logger, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if res := v.Deliver(startDelivery(readBundle(t, "basic.js"), nil, nil)); res.Error != "" {
+		t.Fatal(res.Error)
+	}
+	expectSyscalls(t, call(t, v, `#["log",["hi"]]`), `resolve p-1 ok #"logged" []`)
+	text := out.String()
+	for _, want := range []string{
+		`[INFO]  console says hi {"n":1}: vat=v1 vatName=test`,
+		`[INFO]  logger says hi: vat=v1 vatName=test tags=sub`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("log lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+func TestUnhandledRejectionIsLogged(t *testing.T) {
+	out := &captureLogger{}
+	v, err := New(hclog.New(&hclog.LoggerOptions{Output: out, Level: hclog.Trace}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if res := v.Deliver(startDelivery(readBundle(t, "modules.js"), nil, nil)); res.Error != "" {
+		t.Fatal(res.Error)
+	}
+	expectSyscalls(t, call(t, v, `#["loseRejection",[]]`), `resolve p-1 ok #"done" []`)
+	if !strings.Contains(out.String(), `unhandled promise rejection in vat: vat=v1 vatName=test reason="Error: nobody listens"`) {
+		t.Errorf("log:\n%s", out.String())
+	}
+}

@@ -1,0 +1,90 @@
+package liveslots
+
+import (
+	"embed"
+	"fmt"
+	"sync"
+
+	"github.com/dop251/goja"
+)
+
+// The liveslots JavaScript, one concept per file. Each file is a single
+// function expression taking the shared `lib` object; they run in this order
+// because each uses what the earlier ones put on lib. lockdown.js comes first
+// so that everything after it, vat code included, meets frozen intrinsics.
+//
+//go:embed lockdown.js inspect.js passstyle.js marshal.js eventual.js exo.js patterns.js console.js baggage.js modules.js vrefs.js sends.js liveslots.js
+var scriptFS embed.FS
+
+var scriptOrder = []string{
+	"lockdown.js",
+	"inspect.js",
+	"passstyle.js",
+	"marshal.js",
+	"eventual.js",
+	"exo.js",
+	"patterns.js",
+	"console.js",
+	"baggage.js",
+	"modules.js",
+	"vrefs.js",
+	"sends.js",
+	"liveslots.js",
+}
+
+// Compiled once per process: a worker runs one vat, but tests and
+// benchmarks make many.
+var (
+	compileOnce sync.Once
+	programs    []*goja.Program
+	compileErr  error
+)
+
+func compiledScripts() ([]*goja.Program, error) {
+	compileOnce.Do(func() {
+		for _, name := range scriptOrder {
+			src, err := scriptFS.ReadFile(name)
+			if err != nil {
+				compileErr = fmt.Errorf("liveslots: reading %s: %w", name, err)
+				return
+			}
+			prog, err := goja.Compile("liveslots/"+name, string(src), true)
+			if err != nil {
+				compileErr = fmt.Errorf("liveslots: compiling %s: %w", name, err)
+				return
+			}
+			programs = append(programs, prog)
+		}
+	})
+	return programs, compileErr
+}
+
+// loadScripts runs every liveslots file in rt, passing lib to each, and
+// returns the value the last one (liveslots.js) returned: the dispatch
+// object.
+func loadScripts(rt *goja.Runtime, lib *goja.Object) (*goja.Object, error) {
+	progs, err := compiledScripts()
+	if err != nil {
+		return nil, err
+	}
+	var last goja.Value
+	for i, prog := range progs {
+		fnVal, err := rt.RunProgram(prog)
+		if err != nil {
+			return nil, fmt.Errorf("liveslots: evaluating %s: %w", scriptOrder[i], err)
+		}
+		fn, ok := goja.AssertFunction(fnVal)
+		if !ok {
+			return nil, fmt.Errorf("liveslots: %s is not a function expression", scriptOrder[i])
+		}
+		last, err = fn(goja.Undefined(), lib)
+		if err != nil {
+			return nil, fmt.Errorf("liveslots: running %s: %w", scriptOrder[i], err)
+		}
+	}
+	obj, ok := last.(*goja.Object)
+	if !ok {
+		return nil, fmt.Errorf("liveslots: liveslots.js returned %v, not the dispatch object", last)
+	}
+	return obj, nil
+}

@@ -1,0 +1,6 @@
+var __ocapVat = (() => {
+  function buildRootObject() {
+    return harden({ hello() {} });
+  }
+  return { buildRootObject };
+})();

@@ -1,0 +1,7 @@
+var __ocapVat = (() => {
+  async function buildRootObject() {
+    await null;
+    throw new RangeError('later, no root');
+  }
+  return { buildRootObject };
+})();

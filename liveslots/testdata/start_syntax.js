@@ -1,0 +1,4 @@
+var __ocapVat = (() => {
+  function buildRootObject( {
+  return { buildRootObject };
+})();
