@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"time"
 
@@ -32,8 +33,10 @@ import (
 func main() {
 	roundTrips := flag.Int("round-trips", 5000, "round trips per ping-pong run")
 	launches := flag.Int("launches", 10, "cold launches to time")
+	cpuProfile := flag.String("cpuprofile", "", "write the kernel's CPU profile of the SQLite ping-pong to this file")
 	pgURL := flag.String("postgres", envOr("OCAP_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"), "PostgreSQL server for the Postgres rows")
 	flag.Parse()
+	profilePath = *cpuProfile
 	if err := run(*roundTrips, *launches, *pgURL); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -75,6 +78,9 @@ func run(roundTrips, launches int, pgURL string) error {
 	return nil
 }
 
+// profilePath, when set, receives a CPU profile of the first ping-pong run.
+var profilePath string
+
 func newKernel(ctx context.Context, dbURL string) (*ocap.Kernel, store.Store, error) {
 	db, err := store.Open(ctx, dbURL)
 	if err != nil {
@@ -111,6 +117,18 @@ func pingPong(ctx context.Context, dbURL string, n int) (float64, error) {
 	}
 	if _, err := k.QueueMessage(ctx, res.RootKref, "pingPong", []any{100}); err != nil { // warm up
 		return 0, err
+	}
+	if profilePath != "" {
+		f, err := os.Create(profilePath)
+		if err != nil {
+			return 0, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return 0, err
+		}
+		profilePath = "" // profile the first run only
+		defer pprof.StopCPUProfile()
 	}
 	start := time.Now()
 	out, err := k.QueueMessage(ctx, res.RootKref, "pingPong", []any{n})
