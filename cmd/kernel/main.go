@@ -76,7 +76,7 @@ func printHelp(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-60s %s\n", verbs[n].usage, verbs[n].summary)
+		fmt.Fprintf(w, "  kernel %s\n      %s\n", verbs[n].usage, verbs[n].summary)
 	}
 	fmt.Fprintln(w, "\n'kernel VERB --help' shows an example.")
 }

@@ -1,0 +1,249 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/ocapgo/ocap"
+	"github.com/ocapgo/ocap/control"
+	"github.com/ocapgo/ocap/platform"
+	"github.com/ocapgo/ocap/store"
+)
+
+// stopTimeout bounds the kernel's part of a graceful stop (the current
+// crank, then every worker); httpTimeout the control API's. Past them the
+// daemon exits anyway: its workers die with it.
+const (
+	stopTimeout = 10 * time.Second
+	httpTimeout = 2 * time.Second
+)
+
+func init() {
+	verbs["serve"] = verb{
+		usage:   "serve [--db URL] [--socket PATH] [--system NAME=cluster.json ...] [--log-level LEVEL]",
+		summary: "run the kernel as a daemon, managed through its control API on a unix socket",
+		example: "kernel serve --db sqlite:///tmp/ocap.db --socket /tmp/ocap.sock --system hello=testdata/clusters/hello.json",
+		run:     serveVerb,
+	}
+}
+
+func serveVerb(args []string, stdout, stderr io.Writer) error {
+	f := newFlags("db", "socket", "log-level")
+	systemFlags := f.list("system")
+	pos, _, err := f.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	level := f.get("log-level")
+	if level == "" {
+		level = "info"
+	}
+	if hclog.LevelFromString(level) == hclog.NoLevel {
+		return usagef("unknown --log-level %q (trace, debug, info, warn, error)", level)
+	}
+	systems, err := parseSystems(*systemFlags)
+	if err != nil {
+		return err
+	}
+	for i := range systems {
+		cfg, err := ocap.LoadClusterConfig(systems[i].path)
+		if err != nil {
+			return fmt.Errorf("--system %s: %w", systems[i].Name, err)
+		}
+		systems[i].Config = *cfg
+	}
+	socket, private := f.get("socket"), false
+	if socket == "" {
+		socket, private = control.DefaultSocketPath(), os.Getenv("XDG_RUNTIME_DIR") == ""
+	}
+	if socket, err = filepath.Abs(socket); err != nil {
+		return fmt.Errorf("socket path: %w", err)
+	}
+	dbURL := f.get("db")
+	if dbURL == "" {
+		dbURL = defaultDB()
+	}
+	base := newLogger(stderr, level, "info")
+	d := &daemon{
+		base:    base,
+		log:     base.Named("serve"),
+		socket:  socket,
+		dbURL:   dbURL,
+		stopped: make(chan struct{}),
+	}
+	for _, s := range systems {
+		d.systems = append(d.systems, s.SystemSubclusterConfig)
+	}
+	return d.run(private)
+}
+
+type systemFlag struct {
+	ocap.SystemSubclusterConfig
+	path string
+}
+
+// parseSystems reads the --system NAME=cluster.json flags.
+func parseSystems(flags []string) ([]systemFlag, error) {
+	var out []systemFlag
+	seen := map[string]bool{}
+	for _, s := range flags {
+		name, path, ok := strings.Cut(s, "=")
+		if !ok || name == "" || path == "" {
+			return nil, usagef("--system takes NAME=cluster.json, got %q", s)
+		}
+		if seen[name] {
+			return nil, usagef("--system %s is given twice", name)
+		}
+		seen[name] = true
+		out = append(out, systemFlag{SystemSubclusterConfig: ocap.SystemSubclusterConfig{Name: name}, path: path})
+	}
+	return out, nil
+}
+
+// daemon is one `kernel serve`: a store, a kernel over it, and the control
+// API in front of the kernel.
+type daemon struct {
+	base    hclog.Logger // the kernel's logger; log is ours
+	log     hclog.Logger
+	socket  string
+	dbURL   string
+	systems []ocap.SystemSubclusterConfig
+
+	stopOnce sync.Once
+	stopped  chan struct{} // closed by the first stop request or signal
+}
+
+func (d *daemon) requestStop() { d.stopOnce.Do(func() { close(d.stopped) }) }
+
+// run claims the socket, then the store, listens, starts the kernel and
+// serves until asked to stop. It listens before the kernel is made, so a
+// second daemon is refused at once and clients see STARTING rather than
+// "no daemon" while subclusters are restored: `kernel status` succeeds
+// only once the kernel is ready.
+func (d *daemon) run(private bool) error {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		select {
+		case sig := <-sigs:
+			d.log.Info("signal received: stopping", "signal", sig.String())
+			d.requestStop()
+		case <-d.stopped:
+		}
+	}()
+
+	claim, err := claimSocket(d.socket, private)
+	if err != nil {
+		return err
+	}
+	defer claim.release()
+	db, err := store.Open(context.Background(), d.dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ln, err := claim.listen()
+	if err != nil {
+		return err
+	}
+	srv := control.NewServer(control.ServerOptions{Logger: d.log.Named("control"), Stop: d.requestStop})
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: d.log.StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true})}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	defer d.closeHTTP(hs)
+	d.log.Info("listening; starting the kernel", "socket", d.socket, "store", db.Info().Location)
+
+	launcher := platform.New(platform.Options{Logger: d.base.Named("platform")})
+	k, err := d.makeKernel(launcher, db)
+	if err != nil || k == nil {
+		_ = launcher.Close()
+		if err == nil {
+			d.log.Info("stopped")
+		}
+		return err
+	}
+	srv.Ready(k)
+	d.log.Info("kernel ready", "socket", d.socket, "store", db.Info().Location, "pid", os.Getpid())
+
+	select {
+	case <-d.stopped:
+	case err = <-served:
+		err = fmt.Errorf("control API stopped serving: %w", err)
+		d.log.Error("stopping", "error", err)
+	}
+	srv.Stopping()
+	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+	defer cancel()
+	if serr := k.Stop(ctx); serr != nil {
+		d.log.Warn("kernel did not stop cleanly", "error", serr)
+	}
+	if cerr := db.Close(); cerr != nil {
+		d.log.Warn("closing the store", "error", cerr)
+	}
+	d.log.Info("stopped")
+	return err
+}
+
+type made struct {
+	k   *ocap.Kernel
+	err error
+}
+
+// makeKernel restores the store's subclusters and launches the system
+// subclusters. A stop asked for meanwhile cancels that and returns no
+// kernel and no error: the daemon was told to go away, and does.
+func (d *daemon) makeKernel(launcher platform.Launcher, db store.Store) (*ocap.Kernel, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan made, 1)
+	go func() {
+		k, err := ocap.Make(ctx, launcher, db, ocap.Options{Logger: d.base, SystemSubclusters: d.systems})
+		done <- made{k, err}
+	}()
+	select {
+	case m := <-done:
+		if m.err != nil {
+			return nil, fmt.Errorf("starting the kernel: %w", m.err)
+		}
+		return m.k, nil
+	case <-d.stopped:
+	}
+	d.log.Info("stop requested while starting: abandoning the start")
+	cancel()
+	select {
+	case m := <-done:
+		if m.k != nil {
+			return m.k, nil // ready after all: stop it the usual way
+		}
+	case <-time.After(stopTimeout):
+		d.log.Warn("the kernel did not abandon its start in time; exiting anyway")
+	}
+	return nil, nil
+}
+
+// closeHTTP stops the control API: in-flight requests get httpTimeout to
+// finish (they are answered STOPPING by then), then connections are cut.
+func (d *daemon) closeHTTP(hs *http.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), httpTimeout)
+	defer cancel()
+	if err := hs.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		d.log.Warn("closing the control API", "error", err)
+	}
+	_ = hs.Close()
+}
