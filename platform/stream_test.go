@@ -145,11 +145,11 @@ func TestStreamPanicBecomesDeliveryError(t *testing.T) {
 	}
 }
 
-func TestStreamWithoutRuntime(t *testing.T) {
+func TestStreamDefaultRuntime(t *testing.T) {
 	st, _ := newPair(t, supervisor.Options{})
 	r := deliver(t, st, testutil.Ping())
-	if !strings.Contains(r.GetError(), "NewRuntime is not set") {
-		t.Fatalf("a worker without a runtime answered %v", r)
+	if r.GetError() != "" || r.GetPong() != "pong" {
+		t.Fatalf("a worker with the default (liveslots) runtime answered %v", r)
 	}
 }
 
