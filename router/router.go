@@ -28,12 +28,15 @@ type Config struct {
 	// DeliveryTimeout bounds one delivery; a vat that takes longer has its
 	// worker killed, as if it had crashed. Defaults to 30s.
 	DeliveryTimeout time.Duration
+	// Observer sees cranks, deliveries and syscalls. Defaults to none.
+	Observer Observer
 }
 
 // Router is the running kernel core. All table access happens on its loop
 // goroutine; other goroutines reach it through do.
 type Router struct {
 	cfg      Config
+	obs      Observer
 	log      hclog.Logger
 	k        *keeper
 	launcher platform.Launcher
@@ -53,10 +56,12 @@ type Router struct {
 	settled  []string       // promises settled by the current crank
 	fatal    error          // a commit failed: the loop refuses further cranks
 
-	mu      sync.Mutex
-	pids    map[string]int // worker pids by vat, readable during a crank
-	waiters map[string]chan Settlement
-	stopped bool
+	mu   sync.Mutex
+	pids map[string]int // worker pids by vat, readable during a crank
+	// vatSubcluster maps live vats to their subcluster, readable likewise.
+	vatSubcluster map[string]string
+	waiters       map[string]chan Settlement
+	stopped       bool
 }
 
 // Settlement is how a promise the host waits on settled.
@@ -92,22 +97,27 @@ func New(cfg Config) *Router {
 	if cfg.DeliveryTimeout == 0 {
 		cfg.DeliveryTimeout = 30 * time.Second
 	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Router{
-		cfg:      cfg,
-		log:      cfg.Logger,
-		k:        newKeeper(cfg.Store),
-		launcher: cfg.Launcher,
-		ctx:      ctx,
-		cancel:   cancel,
-		ops:      make(chan op),
-		wants:    make(chan string, 64),
-		deaths:   make(chan death, 64),
-		done:     make(chan struct{}),
-		workers:  map[string]platform.Worker{},
-		failures: map[string]int{},
-		waiters:  map[string]chan Settlement{},
-		pids:     map[string]int{},
+		cfg:           cfg,
+		obs:           cfg.Observer,
+		log:           cfg.Logger,
+		k:             newKeeper(cfg.Store),
+		launcher:      cfg.Launcher,
+		ctx:           ctx,
+		cancel:        cancel,
+		ops:           make(chan op),
+		wants:         make(chan string, 64),
+		deaths:        make(chan death, 64),
+		done:          make(chan struct{}),
+		workers:       map[string]platform.Worker{},
+		failures:      map[string]int{},
+		waiters:       map[string]chan Settlement{},
+		pids:          map[string]int{},
+		vatSubcluster: map[string]string{},
 	}
 	go r.loop()
 	return r
@@ -172,18 +182,36 @@ func (r *Router) step() bool {
 	if len(r.flushes) > 0 {
 		vat := r.flushes[0]
 		r.flushes = r.flushes[1:]
-		r.afterCrank(r.crank(func() error { return r.flush(vat) }))
+		start := time.Now()
+		err := r.crank(func() error { return r.flush(vat) })
+		r.obs.Crank(time.Since(start), err == nil)
+		r.afterCrank(err)
 		return true
 	}
 	item, ok := r.peekSafe()
 	if !ok {
 		return false
 	}
-	r.afterCrank(r.crank(func() error {
+	start := time.Now()
+	err := r.crank(func() error {
 		r.pop()
 		return r.process(item)
-	}))
+	})
+	r.obs.Crank(time.Since(start), err == nil)
+	r.afterCrank(err)
+	if r.fatal == nil {
+		r.obs.RunQueue(r.queueLengthSafe())
+	}
 	return true
+}
+
+func (r *Router) queueLengthSafe() (n int64) {
+	defer func() {
+		if recover() != nil {
+			n = 0
+		}
+	}()
+	return r.queueLength()
 }
 
 func (r *Router) peekSafe() (item runItem, ok bool) {
@@ -271,6 +299,7 @@ func (r *Router) afterCrank(err error) {
 			return
 		}
 		r.log.Warn("vat worker died during a delivery; restarting the vat and retrying", "vat", died.vat, "error", died.err)
+		r.obs.WorkerRestarted("died-in-delivery")
 		if err := r.crank(func() error { return r.restartVat(died.vat) }); err != nil {
 			reason := fmt.Sprintf("it could not be restarted after its worker died: %v", err)
 			r.afterCrank(r.crank(func() error { r.terminateVat(died.vat, reason); return nil }))
@@ -290,6 +319,7 @@ func (r *Router) workerDied(d death) {
 	}
 	r.dropWorker(d.vat)
 	r.log.Warn("vat worker exited; restarting the vat", "vat", d.vat, "error", d.w.Err())
+	r.obs.WorkerRestarted("exited-idle")
 	if err := r.crank(func() error { return r.restartVat(d.vat) }); err != nil {
 		reason := fmt.Sprintf("its worker exited and it could not be restarted: %v", err)
 		r.afterCrank(r.crank(func() error { r.terminateVat(d.vat, reason); return nil }))

@@ -11,6 +11,7 @@ import (
 func (r *Router) syscalls(vat string, calls []*workerpb.Syscall) error {
 	for _, sc := range calls {
 		var err error
+		r.obs.Syscall(syscallKind(sc))
 		switch k := sc.GetKind().(type) {
 		case *workerpb.Syscall_Send:
 			err = r.syscallSend(vat, k.Send)
@@ -99,4 +100,23 @@ func (r *Router) syscallResolve(vat string, s *workerpb.Resolve) error {
 		r.dropCList(vat, res.Vref, kp)
 	}
 	return nil
+}
+
+func syscallKind(sc *workerpb.Syscall) string {
+	switch sc.GetKind().(type) {
+	case *workerpb.Syscall_Send:
+		return "send"
+	case *workerpb.Syscall_Subscribe:
+		return "subscribe"
+	case *workerpb.Syscall_Resolve:
+		return "resolve"
+	case *workerpb.Syscall_Exit:
+		return "exit"
+	case *workerpb.Syscall_VatstoreSet:
+		return "vatstoreSet"
+	case *workerpb.Syscall_VatstoreDelete:
+		return "vatstoreDelete"
+	default:
+		return "drop"
+	}
 }

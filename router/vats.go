@@ -38,6 +38,7 @@ func (r *Router) startVat(ctx context.Context, rec *vatRecord) error {
 	}
 	dctx, cancel := context.WithTimeout(ctx, r.cfg.DeliveryTimeout)
 	defer cancel()
+	r.obs.Delivery("startVat")
 	res, err := w.Deliver(dctx, &workerpb.Delivery{Kind: &workerpb.Delivery_StartVat{StartVat: start}})
 	if err != nil {
 		_ = w.Kill()
@@ -51,7 +52,7 @@ func (r *Router) startVat(ctx context.Context, rec *vatRecord) error {
 		_ = w.Kill()
 		return fmt.Errorf("vat %s (%s) did not start: %w", rec.ID, rec.Name, err)
 	}
-	r.addWorker(rec.ID, w)
+	r.addWorker(rec.ID, rec.Subcluster, w)
 	r.watch(rec.ID, w)
 	return nil
 }
@@ -152,10 +153,11 @@ func (r *Router) PingVat(ctx context.Context, id string) (string, error) {
 }
 
 // addWorker and dropWorker keep the worker table and its pid copy in step.
-func (r *Router) addWorker(vat string, w platform.Worker) {
+func (r *Router) addWorker(vat, subcluster string, w platform.Worker) {
 	r.workers[vat] = w
 	r.mu.Lock()
 	r.pids[vat] = w.PID()
+	r.vatSubcluster[vat] = subcluster
 	r.mu.Unlock()
 }
 
@@ -163,7 +165,20 @@ func (r *Router) dropWorker(vat string) {
 	delete(r.workers, vat)
 	r.mu.Lock()
 	delete(r.pids, vat)
+	delete(r.vatSubcluster, vat)
 	r.mu.Unlock()
+}
+
+// VatsBySubcluster counts live vats per subcluster without waiting for the
+// crank in progress.
+func (r *Router) VatsBySubcluster() map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string]int{}
+	for _, sc := range r.vatSubcluster {
+		out[sc]++
+	}
+	return out
 }
 
 // WorkerPIDs lists the process id of every live worker by vat id. It does
