@@ -14,11 +14,12 @@ all: build
 build:
 	$(GO) build -o $(BIN)/ ./cmd/kernel ./cmd/vat-worker
 
-# run: two vats in two processes over an embedded SQLite store in ./tmp.
-# Run it twice: the second run restores the vats instead of launching them.
+# run: the kernel guide's weather example over an embedded SQLite store in
+# ./tmp: a Go service, a TypeScript vat, a kernel restart in between.
 run: build
 	@mkdir -p tmp
-	$(BIN)/kernel run --db sqlite://$(CURDIR)/tmp/hello.db testdata/clusters/hello.json --call hello world
+	$(GO) build -o $(BIN)/weather ./examples/weather
+	$(BIN)/weather --db sqlite://$(CURDIR)/tmp/weather.db
 
 test: build
 	$(GO) vet ./...

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -42,12 +43,23 @@ type Options struct {
 	// Defaults to hclog.Default().
 	Logger hclog.Logger
 	// SystemSubclusters are launched on the first Make over a store and
-	// restored (not relaunched) on later ones. Defaults to none.
+	// restored (not relaunched) on later ones; a system subcluster in the
+	// store that is no longer listed here is terminated. Defaults to none.
 	SystemSubclusters []SystemSubclusterConfig
+	// KernelServices are registered before system subclusters launch, so
+	// those can ask for them. More can be registered later with
+	// RegisterKernelServiceObject. Defaults to none; the kernel facet
+	// ("kernelFacet", system-only) is always there.
+	KernelServices []KernelService
 	// AllowedGlobalNames restricts the endowments any vat may ask for: nil
 	// allows the whole default set, an empty list allows none.
 	// Defaults to nil.
 	AllowedGlobalNames []string
+	// FetchAllowedHosts, when not nil, is a kernel-wide fetch allowlist
+	// ("host" for any port, "host:port" for one): a vat's fetch reaches only
+	// hosts in both this list and its own platformConfig allowlist. An
+	// empty list refuses every host. Defaults to nil (each vat's own list).
+	FetchAllowedHosts []string
 	// LaunchTimeout bounds LaunchSubcluster, bootstrap included.
 	// Defaults to 30s.
 	LaunchTimeout time.Duration
@@ -76,6 +88,11 @@ type Kernel struct {
 	launcher platform.Launcher
 	db       store.Store
 	r        *router.Router
+
+	// launched holds the launch results of system subclusters that this
+	// Make launched (rather than restored).
+	launchedMu sync.Mutex
+	launched   map[string]*SubclusterLaunchResult
 }
 
 // Make starts a kernel over db: it restores every live subcluster (fresh
@@ -92,19 +109,68 @@ func Make(ctx context.Context, launcher platform.Launcher, db store.Store, opts 
 	if err := validateGlobalNames(opts.AllowedGlobalNames); err != nil {
 		return nil, err
 	}
-	k := &Kernel{opts: opts, log: opts.Logger, launcher: launcher, db: db}
-	k.r = router.New(router.Config{Store: db, Launcher: launcher, Logger: opts.Logger.Named("kernel"), DeliveryTimeout: opts.DeliveryTimeout})
-	if err := k.r.Restore(ctx); err != nil {
-		_ = k.r.Stop(context.Background())
-		return nil, fmt.Errorf("restoring kernel state from %s: %w", db.Info().Location, err)
-	}
-	for _, sys := range opts.SystemSubclusters {
-		if _, err := k.EnsureSystemSubcluster(ctx, sys); err != nil {
-			_ = k.Stop(context.Background())
-			return nil, err
-		}
+	k := &Kernel{opts: opts, log: opts.Logger, launcher: launcher, db: db, launched: map[string]*SubclusterLaunchResult{}}
+	k.r = router.New(router.Config{Store: db, Launcher: launcher, Logger: opts.Logger.Named("kernel"), DeliveryTimeout: opts.DeliveryTimeout,
+		AllowedGlobals: opts.AllowedGlobalNames, FetchAllowedHosts: opts.FetchAllowedHosts})
+	if err := k.start(ctx); err != nil {
+		_ = k.Stop(context.Background())
+		return nil, err
 	}
 	return k, nil
+}
+
+func (k *Kernel) start(ctx context.Context) error {
+	if err := k.RegisterKernelServiceObject("kernelFacet", kernelFacet{k}, SystemOnly()); err != nil {
+		return err
+	}
+	for _, svc := range k.opts.KernelServices {
+		var opts []ServiceOption
+		if svc.SystemOnly {
+			opts = append(opts, SystemOnly())
+		}
+		if err := k.RegisterKernelServiceObject(svc.Name, svc.Object, opts...); err != nil {
+			return err
+		}
+	}
+	if err := k.r.Restore(ctx); err != nil {
+		return fmt.Errorf("restoring kernel state from %s: %w", k.db.Info().Location, err)
+	}
+	if err := k.dropUnlistedSystemSubclusters(ctx); err != nil {
+		return err
+	}
+	for _, sys := range k.opts.SystemSubclusters {
+		if _, err := k.EnsureSystemSubcluster(ctx, sys); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dropUnlistedSystemSubclusters terminates system subclusters that the
+// options no longer name.
+func (k *Kernel) dropUnlistedSystemSubclusters(ctx context.Context) error {
+	names, err := k.r.SystemSubclusters(ctx)
+	if err != nil {
+		return err
+	}
+	listed := map[string]bool{}
+	for _, sys := range k.opts.SystemSubclusters {
+		listed[sys.Name] = true
+	}
+	for _, name := range names {
+		if listed[name] {
+			continue
+		}
+		id, _, ok, err := k.r.SystemSubcluster(ctx, name)
+		if err != nil || !ok {
+			continue
+		}
+		k.log.Info("terminating system subcluster no longer in the kernel's options", "name", name, "subcluster", id)
+		if err := k.r.Terminate(ctx, id); err != nil {
+			return fmt.Errorf("terminating dropped system subcluster %q: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // EnsureSystemSubcluster launches sys unless a subcluster of that name is
@@ -114,6 +180,12 @@ func (k *Kernel) EnsureSystemSubcluster(ctx context.Context, sys SystemSubcluste
 	id, root, ok, err := k.r.SystemSubcluster(ctx, sys.Name)
 	if err != nil {
 		return nil, err
+	}
+	k.launchedMu.Lock()
+	res, launchedHere := k.launched[sys.Name]
+	k.launchedMu.Unlock()
+	if launchedHere && ok && res.SubclusterID == id {
+		return res, nil
 	}
 	if ok && !sys.Config.ForceReset {
 		return &SubclusterLaunchResult{SubclusterID: id, RootKref: root}, nil
@@ -125,10 +197,13 @@ func (k *Kernel) EnsureSystemSubcluster(ctx context.Context, sys SystemSubcluste
 		}
 	}
 	cfg := sys.Config
-	res, err := k.launch(ctx, &cfg, sys.Name)
+	res, err = k.launch(ctx, &cfg, sys.Name)
 	if err != nil {
 		return nil, fmt.Errorf("launching system subcluster %q: %w", sys.Name, err)
 	}
+	k.launchedMu.Lock()
+	k.launched[sys.Name] = res
+	k.launchedMu.Unlock()
 	return res, nil
 }
 
@@ -227,6 +302,18 @@ func (k *Kernel) Stop(ctx context.Context) error {
 	}
 	return err
 }
+
+// Revoke makes the object kref unreachable for good: every send to it,
+// from the host or a vat, rejects with OBJECT_REVOKED.
+func (k *Kernel) Revoke(ctx context.Context, kref string) error { return k.r.Revoke(ctx, kref) }
+
+// IsRevoked reports whether kref was revoked.
+func (k *Kernel) IsRevoked(ctx context.Context, kref string) (bool, error) {
+	return k.r.IsRevoked(ctx, kref)
+}
+
+// Reset stops every vat and wipes all kernel state. For debugging.
+func (k *Kernel) Reset(ctx context.Context) error { return k.r.Reset(ctx) }
 
 // WorkerPIDs lists the process of every running vat, by vat id.
 func (k *Kernel) WorkerPIDs(ctx context.Context) (map[string]int, error) {

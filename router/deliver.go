@@ -68,8 +68,7 @@ func (r *Router) processSend(item runItem) error {
 		return nil
 	}
 	if owner == "kernel" {
-		r.rejectResult(item, kernelError("", "object %s is a kernel service, and no service answers it", target))
-		return nil
+		return r.callService(target, item)
 	}
 	return r.deliverMessage(owner, target, item)
 }

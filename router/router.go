@@ -30,6 +30,11 @@ type Config struct {
 	DeliveryTimeout time.Duration
 	// Observer sees cranks, deliveries and syscalls. Defaults to none.
 	Observer Observer
+	// AllowedGlobals and FetchAllowedHosts are the kernel-wide endowment
+	// and fetch host allowlists every StartVat carries: nil means no
+	// kernel-wide restriction, an empty list allows nothing.
+	AllowedGlobals    []string
+	FetchAllowedHosts []string
 }
 
 // Router is the running kernel core. All table access happens on its loop
@@ -49,12 +54,15 @@ type Router struct {
 	done   chan struct{}
 
 	// Loop-owned state.
-	workers  map[string]platform.Worker
-	failures map[string]int // worker deaths in a row while delivering
-	flushes  []string       // vats with work done outside a delivery
-	exits    []vatExit      // vats that asked to exit during the crank
-	settled  []string       // promises settled by the current crank
-	fatal    error          // a commit failed: the loop refuses further cranks
+	workers       map[string]platform.Worker
+	failures      map[string]int      // worker deaths in a row while delivering
+	flushes       []string            // vats with work done outside a delivery
+	exits         []vatExit           // vats that asked to exit during the crank
+	settled       []string            // promises settled by the current crank
+	calls         []serviceCall       // service calls to start once the crank commits
+	services      map[string]*service // by name
+	serviceByKref map[string]*service
+	fatal         error // a commit failed: the loop refuses further cranks
 
 	mu   sync.Mutex
 	pids map[string]int // worker pids by vat, readable during a crank
@@ -118,6 +126,8 @@ func New(cfg Config) *Router {
 		waiters:       map[string]chan Settlement{},
 		pids:          map[string]int{},
 		vatSubcluster: map[string]string{},
+		services:      map[string]*service{},
+		serviceByKref: map[string]*service{},
 	}
 	go r.loop()
 	return r
@@ -230,7 +240,7 @@ func (r *Router) crank(fn func() error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.k.abort()
-			r.settled, r.exits = r.settled[:0], r.exits[:0]
+			r.settled, r.exits, r.calls = r.settled[:0], r.exits[:0], r.calls[:0]
 			if se, ok := p.(storeError); ok {
 				err = se
 				r.fail(se)
@@ -245,15 +255,16 @@ func (r *Router) crank(fn func() error) (err error) {
 	}
 	if err := fn(); err != nil {
 		r.k.abort()
-		r.settled, r.exits = r.settled[:0], r.exits[:0]
+		r.settled, r.exits, r.calls = r.settled[:0], r.exits[:0], r.calls[:0]
 		return err
 	}
 	if err := r.k.commit(r.ctx); err != nil {
-		r.settled, r.exits = r.settled[:0], r.exits[:0]
+		r.settled, r.exits, r.calls = r.settled[:0], r.exits[:0], r.calls[:0]
 		r.fail(err)
 		return err
 	}
 	r.wakeWaiters()
+	r.startCalls()
 	for len(r.exits) > 0 {
 		e := r.exits[0]
 		r.exits = r.exits[1:]

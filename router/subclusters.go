@@ -119,10 +119,8 @@ func (r *Router) createSubcluster(spec SubclusterSpec, sc *subclusterRecord) err
 	if spec.Name != "" && r.k.has("sys."+spec.Name) {
 		return fmt.Errorf("system subcluster %q already exists", spec.Name)
 	}
-	for _, svc := range spec.Services {
-		if !r.k.has("svc." + svc) {
-			return fmt.Errorf("unknown kernel service %q", svc)
-		}
+	if err := r.checkServices(spec.Services, spec.System); err != nil {
+		return err
 	}
 	*sc = subclusterRecord{
 		ID:       "s" + strconv.FormatInt(r.k.next("kernel.nextSub"), 10),
@@ -206,6 +204,7 @@ func (r *Router) Terminate(ctx context.Context, id string) error {
 func (r *Router) Restore(ctx context.Context) error {
 	var ids []string
 	err := r.do(ctx, func() error {
+		r.rejectInterruptedCalls()
 		for _, e := range r.k.scan("sc.") {
 			var sc subclusterRecord
 			if err := json.Unmarshal([]byte(e.value), &sc); err != nil {
@@ -235,6 +234,18 @@ func (r *Router) Restore(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// SystemSubclusters lists the names of the system subclusters in the store.
+func (r *Router) SystemSubclusters(ctx context.Context) ([]string, error) {
+	var names []string
+	err := r.do(ctx, func() error {
+		for _, e := range r.k.scan("sys.") {
+			names = append(names, strings.TrimPrefix(e.key, "sys."))
+		}
+		return nil
+	})
+	return names, err
 }
 
 // SystemSubcluster finds a system subcluster by name.

@@ -26,15 +26,19 @@ func (r *Router) startVat(ctx context.Context, rec *vatRecord) error {
 		store = append(store, &workerpb.VatstoreEntry{Key: strings.TrimPrefix(e.key, prefix), Value: e.value})
 	}
 	start := &workerpb.StartVat{
-		VatId:              rec.ID,
-		Name:               rec.Name,
-		Bundle:             script,
-		BundleName:         rec.BundleName,
-		Parameters:         &workerpb.CapData{Body: rec.Parameters.Body, Slots: rec.Parameters.Slots},
-		Vatstore:           store,
-		Globals:            rec.Globals,
-		PlatformConfigJson: string(rec.PlatformConfig),
-		SubclusterId:       rec.Subcluster,
+		VatId:                rec.ID,
+		Name:                 rec.Name,
+		Bundle:               script,
+		BundleName:           rec.BundleName,
+		Parameters:           &workerpb.CapData{Body: rec.Parameters.Body, Slots: rec.Parameters.Slots},
+		Vatstore:             store,
+		Globals:              rec.Globals,
+		PlatformConfigJson:   string(rec.PlatformConfig),
+		SubclusterId:         rec.Subcluster,
+		AllowedGlobals:       r.cfg.AllowedGlobals,
+		AllowedGlobalsSet:    r.cfg.AllowedGlobals != nil,
+		FetchAllowedHosts:    r.cfg.FetchAllowedHosts,
+		FetchAllowedHostsSet: r.cfg.FetchAllowedHosts != nil,
 	}
 	dctx, cancel := context.WithTimeout(ctx, r.cfg.DeliveryTimeout)
 	defer cancel()

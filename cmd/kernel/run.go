@@ -65,7 +65,10 @@ func runVerb(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	k, err := ocap.Make(ctx, platform.New(platform.Options{Logger: logger.Named("platform")}), db, ocap.Options{Logger: logger})
+	k, err := ocap.Make(ctx, platform.New(platform.Options{Logger: logger.Named("platform")}), db, ocap.Options{
+		Logger:            logger,
+		SystemSubclusters: []ocap.SystemSubclusterConfig{{Name: name, Config: *cfg}},
+	})
 	if err != nil {
 		return err
 	}

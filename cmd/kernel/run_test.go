@@ -57,9 +57,16 @@ func TestRunWithoutCallPrintsLaunchResult(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
-	want := `{"subclusterId":"s1","rootKref":"ko1","bootstrapResult":"alice is ready"}` + "\n"
-	if out != want {
-		t.Fatalf("stdout = %q, want %q", out, want)
+	var got struct {
+		SubclusterID    string `json:"subclusterId"`
+		RootKref        string `json:"rootKref"`
+		BootstrapResult any    `json:"bootstrapResult"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || got.SubclusterID != "s1" || !strings.HasPrefix(got.RootKref, "ko") || got.BootstrapResult != "alice is ready" {
+		t.Fatalf("stdout = %q (%v)", out, err)
+	}
+	if !strings.HasPrefix(out, `{"subclusterId":`) {
+		t.Fatalf("stdout = %q: fields out of the pinned order", out)
 	}
 }
 

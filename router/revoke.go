@@ -1,0 +1,67 @@
+package router
+
+import (
+	"context"
+	"fmt"
+)
+
+// Revoke makes an object unreachable for good: every send to it, including
+// those already queued, rejects with OBJECT_REVOKED.
+func (r *Router) Revoke(ctx context.Context, kref string) error {
+	return r.do(ctx, func() error {
+		if err := r.checkObject(kref); err != nil {
+			return err
+		}
+		if !r.k.has("o." + kref + ".revoked") {
+			r.k.set("o."+kref+".revoked", "1")
+			r.obs.Revoked()
+			r.log.Info("object revoked", "kref", kref)
+		}
+		return nil
+	})
+}
+
+// IsRevoked reports whether kref was revoked.
+func (r *Router) IsRevoked(ctx context.Context, kref string) (bool, error) {
+	var revoked bool
+	err := r.do(ctx, func() error {
+		if err := r.checkObject(kref); err != nil {
+			return err
+		}
+		revoked = r.k.has("o." + kref + ".revoked")
+		return nil
+	})
+	return revoked, err
+}
+
+func (r *Router) checkObject(kref string) error {
+	if err := r.checkKref(kref); err != nil {
+		return err
+	}
+	if kref[1] != 'o' {
+		return fmt.Errorf("%w %q: only objects can be revoked, not promises", ErrUnknownKref, kref)
+	}
+	return nil
+}
+
+// Reset stops every vat and wipes all kernel state; registered services
+// stay registered (under new krefs). For debugging.
+func (r *Router) Reset(ctx context.Context) error {
+	return r.do(ctx, func() error {
+		for vat, w := range r.workers {
+			_ = w.Kill()
+			r.dropWorker(vat)
+		}
+		if err := r.k.st.Wipe(r.ctx); err != nil {
+			return fmt.Errorf("wiping the store: %w", err)
+		}
+		r.k.forget()
+		old := r.services
+		r.services, r.serviceByKref = map[string]*service{}, map[string]*service{}
+		for name, svc := range old {
+			r.registerService(name, svc.handler, svc.systemOnly)
+		}
+		r.log.Info("kernel state reset")
+		return nil
+	})
+}

@@ -1,0 +1,206 @@
+package router
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"strconv"
+
+	"github.com/ocapgo/ocap/marshal"
+)
+
+// ServiceHandler answers calls to a kernel service. It runs on a goroutine
+// of its own, outside any crank: a slow service never holds up the crank
+// loop. Its result (or error) settles the caller's promise in a later crank.
+type ServiceHandler func(ctx context.Context, method string, args []any) (any, error)
+
+type service struct {
+	name       string
+	kref       string
+	handler    ServiceHandler
+	systemOnly bool
+}
+
+// serviceCall is a call decided in a crank and started once it committed.
+type serviceCall struct {
+	svc    *service
+	method string
+	args   []any
+	result string
+}
+
+// RegisterService makes h answer the kernel service name. A service keeps
+// its kref across kernel restarts; messages that reached it while nothing
+// was registered (a restored subcluster calling early) are delivered now.
+func (r *Router) RegisterService(ctx context.Context, name string, h ServiceHandler, systemOnly bool) (string, error) {
+	var kref string
+	err := r.do(ctx, func() error {
+		kref = r.registerService(name, h, systemOnly)
+		return nil
+	})
+	return kref, err
+}
+
+func (r *Router) registerService(name string, h ServiceHandler, systemOnly bool) string {
+	kref, ok := r.k.get("svc." + name)
+	if !ok {
+		kref = "ko" + strconv.FormatInt(r.k.next("kernel.nextKo"), 10)
+		r.k.set("o."+kref, "kernel")
+		r.k.set("o."+kref+".iface", "Alleged: "+name)
+		r.k.set("svc."+name, kref)
+	}
+	svc := &service{name: name, kref: kref, handler: h, systemOnly: systemOnly}
+	r.services[name] = svc
+	r.serviceByKref[kref] = svc
+	prefix := "svcwait." + kref + "."
+	for _, e := range r.k.scan(prefix) {
+		var item runItem
+		if r.k.getJSON(e.key, &item) {
+			r.enqueue(item)
+		}
+		r.k.del(e.key)
+	}
+	return kref
+}
+
+// checkServices refuses a launch that asks for a service that is not
+// registered, or for a system-only one from a regular subcluster.
+func (r *Router) checkServices(names []string, system bool) error {
+	for _, name := range names {
+		svc, ok := r.services[name]
+		if !ok {
+			return fmt.Errorf("unknown kernel service %q", name)
+		}
+		if svc.systemOnly && !system {
+			return fmt.Errorf("kernel service %q is only for system subclusters", name)
+		}
+	}
+	return nil
+}
+
+// callService routes a message to a kernel service: parked until the
+// service is registered, else started after this crank commits.
+func (r *Router) callService(target string, item runItem) error {
+	svc, ok := r.serviceByKref[target]
+	if !ok {
+		n := r.k.next("svcwait.next")
+		r.k.setJSON("svcwait."+target+"."+strconv.FormatInt(n, 10), item)
+		return nil
+	}
+	v, err := marshal.Unmarshal(*item.Methargs)
+	ma, _ := v.([]any)
+	if err != nil || len(ma) != 2 {
+		r.rejectResult(item, kernelError("", "malformed message to kernel service %q", svc.name))
+		return nil
+	}
+	method, _ := ma[0].(string)
+	args, _ := ma[1].([]any)
+	if item.Result != "" {
+		if p, ok := r.promise(item.Result); ok && p.State == unresolved {
+			p.Decider = "kernel"
+			r.putPromise(item.Result, p)
+		}
+		r.k.set("svccall."+item.Result, svc.name)
+	}
+	r.calls = append(r.calls, serviceCall{svc: svc, method: method, args: args, result: item.Result})
+	return nil
+}
+
+// startCalls runs the service calls of a committed crank.
+func (r *Router) startCalls() {
+	for _, c := range r.calls {
+		go r.runCall(c)
+	}
+	r.calls = r.calls[:0]
+}
+
+func (r *Router) runCall(c serviceCall) {
+	v, err, panicked := safeCall(r.ctx, c)
+	outcome := "ok"
+	switch {
+	case panicked:
+		outcome = "panic"
+		r.log.Error("kernel service panicked; the caller gets a rejection", "service", c.svc.name, "method", c.method, "panic", err)
+	case err != nil:
+		outcome = "error"
+	}
+	r.obs.ServiceCall(c.svc.name, outcome)
+	if c.result == "" {
+		return
+	}
+	var data marshal.CapData
+	rejected := err != nil
+	if rejected {
+		data = serviceError(c, err)
+	} else if data, err = marshal.Marshal(v); err != nil {
+		rejected = true
+		data = kernelError("", "kernel service %q: %s returned a value that cannot be passed: %v", c.svc.name, c.method, err)
+	}
+	_ = r.do(r.ctx, func() error {
+		for _, s := range data.Slots {
+			if err := r.checkKref(s); err != nil {
+				data, rejected = kernelError("", "kernel service %q: %s returned %v", c.svc.name, c.method, err), true
+				break
+			}
+		}
+		r.k.del("svccall." + c.result)
+		if p, ok := r.promise(c.result); ok && p.Decider == "kernel" {
+			p.Decider = ""
+			r.putPromise(c.result, p)
+		}
+		r.resolve(c.result, rejected, data)
+		return nil
+	})
+}
+
+func safeCall(ctx context.Context, c serviceCall) (v any, err error, panicked bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			v, err, panicked = nil, fmt.Errorf("kernel service %q: %s panicked: %v\n%s", c.svc.name, c.method, p, debug.Stack()), true
+		}
+	}()
+	v, err = c.svc.handler(ctx, c.method, c.args)
+	return v, err, false
+}
+
+// serviceError is the rejection for a failed call: a JavaScript-style
+// error keeps its name; anything else becomes an Error with the message.
+func serviceError(c serviceCall, err error) marshal.CapData {
+	if me, ok := err.(*marshal.Error); ok {
+		if cd, merr := marshal.Marshal(me); merr == nil {
+			return cd
+		}
+	}
+	msg := err.Error()
+	if len(msg) > 0 {
+		// Never ship a Go stack to a vat.
+		if i := indexOfStack(msg); i >= 0 {
+			msg = msg[:i]
+		}
+	}
+	cd, _ := marshal.Marshal(&marshal.Error{Name: "Error", Message: msg})
+	return cd
+}
+
+func indexOfStack(msg string) int {
+	for i := 0; i+1 < len(msg); i++ {
+		if msg[i] == '\n' && i+10 < len(msg) && msg[i+1:i+10] == "goroutine" {
+			return i
+		}
+	}
+	return -1
+}
+
+// rejectInterruptedCalls settles the calls a previous kernel started but
+// never finished: a service call is not repeated behind the host's back.
+func (r *Router) rejectInterruptedCalls() {
+	for _, e := range r.k.scan("svccall.") {
+		kp := e.key[len("svccall."):]
+		if p, ok := r.promise(kp); ok && p.Decider == "kernel" {
+			p.Decider = ""
+			r.putPromise(kp, p)
+		}
+		r.resolve(kp, true, kernelError("", "kernel service %q: the kernel restarted while the call was in progress; it was not repeated", e.value))
+		r.k.del(e.key)
+	}
+}
