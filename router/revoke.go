@@ -56,6 +56,13 @@ func (r *Router) Reset(ctx context.Context) error {
 			return fmt.Errorf("wiping the store: %w", err)
 		}
 		r.k.forget()
+		r.flushes = nil
+		r.mu.Lock()
+		for kp, ch := range r.waiters {
+			ch <- Settlement{Data: kernelError("", "the kernel was reset before this settled"), Rejected: true}
+			delete(r.waiters, kp)
+		}
+		r.mu.Unlock()
 		old := r.services
 		r.services, r.serviceByKref = map[string]*service{}, map[string]*service{}
 		for name, svc := range old {

@@ -82,12 +82,13 @@ func (r *Router) Launch(ctx context.Context, spec SubclusterSpec) (*LaunchResult
 		}
 	}
 	var ch chan Settlement
+	var kp string
 	err := r.do(ctx, func() error {
 		methargs, err := r.bootstrapMessage(&sc)
 		if err != nil {
 			return err
 		}
-		kp := r.newPromise("")
+		kp = r.newPromise("")
 		r.enqueue(runItem{Type: "send", Target: sc.RootKref, Methargs: &methargs, Result: kp})
 		ch = r.waitFor(kp)
 		return nil
@@ -95,7 +96,7 @@ func (r *Router) Launch(ctx context.Context, spec SubclusterSpec) (*LaunchResult
 	if err != nil {
 		return fail(err)
 	}
-	s, err := r.await(ctx, ch)
+	s, err := r.await(ctx, kp, ch)
 	if err != nil {
 		return fail(fmt.Errorf("waiting for bootstrap of subcluster %s: %w", sc.ID, err))
 	}

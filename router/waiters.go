@@ -29,6 +29,7 @@ func (r *Router) checkKref(kref string) error {
 // the result settles (its crank committed).
 func (r *Router) QueueMessage(ctx context.Context, target string, methargs marshal.CapData) (Settlement, error) {
 	var ch chan Settlement
+	var kp string
 	err := r.do(ctx, func() error {
 		if err := r.checkKref(target); err != nil {
 			return err
@@ -38,7 +39,7 @@ func (r *Router) QueueMessage(ctx context.Context, target string, methargs marsh
 				return fmt.Errorf("argument: %w", err)
 			}
 		}
-		kp := r.newPromise("")
+		kp = r.newPromise("")
 		r.enqueue(runItem{Type: "send", Target: target, Methargs: &methargs, Result: kp})
 		ch = r.waitFor(kp)
 		return nil
@@ -46,7 +47,7 @@ func (r *Router) QueueMessage(ctx context.Context, target string, methargs marsh
 	if err != nil {
 		return Settlement{}, err
 	}
-	return r.await(ctx, ch)
+	return r.await(ctx, kp, ch)
 }
 
 // waitFor registers a host waiter for kp (on the loop goroutine).
@@ -58,7 +59,9 @@ func (r *Router) waitFor(kp string) chan Settlement {
 	return ch
 }
 
-func (r *Router) await(ctx context.Context, ch chan Settlement) (Settlement, error) {
+// await waits for a settlement; a caller that gives up stops waiting (the
+// message itself still runs).
+func (r *Router) await(ctx context.Context, kp string, ch chan Settlement) (Settlement, error) {
 	select {
 	case s, ok := <-ch:
 		if !ok {
@@ -66,6 +69,11 @@ func (r *Router) await(ctx context.Context, ch chan Settlement) (Settlement, err
 		}
 		return s, nil
 	case <-ctx.Done():
+		r.mu.Lock()
+		if r.waiters[kp] == ch {
+			delete(r.waiters, kp)
+		}
+		r.mu.Unlock()
 		return Settlement{}, ctx.Err()
 	}
 }

@@ -77,3 +77,18 @@ func buildWorker() (string, error) {
 	}
 	return bin, nil
 }
+
+// SetWorkerEnv points $OCAP_WORKER_PATH at a vat-worker built for tests,
+// unless it is set already, so code that finds the worker the way a user's
+// program does (platform.Options{} with no WorkerPath) runs in tests too.
+// For TestMain, which has no testing.TB.
+func SetWorkerEnv() error {
+	if os.Getenv("OCAP_WORKER_PATH") != "" {
+		return nil
+	}
+	workerBin.once.Do(func() { workerBin.path, workerBin.err = buildWorker() })
+	if workerBin.err != nil {
+		return fmt.Errorf("building vat-worker: %w", workerBin.err)
+	}
+	return os.Setenv("OCAP_WORKER_PATH", workerBin.path)
+}

@@ -20,6 +20,9 @@ export function buildRootObject(vatPowers, parameters, baggage) {
     hello(who) {
       return E(bob).greet(who);
     },
+    getBob() {
+      return bob;
+    },
     counts() {
       return harden({ starts: baggage.get('starts'), bootstraps: baggage.get('bootstraps') });
     },

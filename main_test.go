@@ -1,0 +1,17 @@
+package ocap_test
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/ocapgo/ocap/internal/testutil"
+)
+
+func TestMain(m *testing.M) {
+	if err := testutil.SetWorkerEnv(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(m.Run())
+}
