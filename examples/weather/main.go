@@ -10,6 +10,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -56,13 +57,13 @@ func main() {
 	db := flag.String("db", "sqlite://"+filepath.Join(os.TempDir(), "ocap-weather.db"), "kernel store URL")
 	city := flag.String("city", "Paris", "city to report on")
 	flag.Parse()
-	if err := run(*db, *city); err != nil {
+	if err := run(os.Stdout, *db, *city); err != nil {
 		fmt.Fprintln(os.Stderr, "weather:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dbURL, city string) error {
+func run(out io.Writer, dbURL, city string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	logger := hclog.New(&hclog.LoggerOptions{Name: "weather", Level: hclog.Warn, Output: os.Stderr})
@@ -100,7 +101,7 @@ func run(dbURL, city string) error {
 		if stopErr != nil {
 			return stopErr
 		}
-		fmt.Printf("%s: %s\n", phase, report)
+		fmt.Fprintf(out, "%s: %s\n", phase, report)
 	}
 	return nil
 }
