@@ -312,6 +312,13 @@ func (k *Kernel) IsRevoked(ctx context.Context, kref string) (bool, error) {
 	return k.r.IsRevoked(ctx, kref)
 }
 
+// RestartVat gives a vat a fresh worker: buildRootObject runs again with
+// the same parameters and baggage, the root keeps its kref, sends to its
+// other (non-durable) exports fail with OBJECT_DELETED.
+func (k *Kernel) RestartVat(ctx context.Context, vatID string) error {
+	return k.r.RestartVat(ctx, vatID)
+}
+
 // Reset stops every vat and wipes all kernel state. For debugging.
 func (k *Kernel) Reset(ctx context.Context) error { return k.r.Reset(ctx) }
 

@@ -196,3 +196,15 @@ func (r *Router) WorkerPIDs() map[string]int {
 	}
 	return out
 }
+
+// RestartVat gives a vat a fresh worker rebuilt from its baggage, as after a
+// kernel restart: its non-durable exports are gone and the promises it was
+// deciding are rejected.
+func (r *Router) RestartVat(ctx context.Context, id string) error {
+	return r.do(ctx, func() error {
+		if _, ok := r.vat(id); !ok {
+			return fmt.Errorf("%w %q", ErrUnknownVat, id)
+		}
+		return r.restartVat(id)
+	})
+}
