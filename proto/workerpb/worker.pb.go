@@ -396,14 +396,26 @@ type StartVat struct {
 	// vatstore is the vat's whole vatstore, sorted by key: the worker serves
 	// vatstoreGet/GetNextKey from it and reports writes as syscalls.
 	Vatstore []*VatstoreEntry `protobuf:"bytes,6,rep,name=vatstore,proto3" json:"vatstore,omitempty"`
-	// globals the vat asked for (endowment names), already checked by the kernel.
+	// globals the vat asked for (endowment names). The worker checks each
+	// against allowed_globals and the names its endowment factory offers.
 	Globals []string `protobuf:"bytes,7,rep,name=globals,proto3" json:"globals,omitempty"`
 	// platform_config is the vat's platformConfig as JSON (may be empty).
 	PlatformConfigJson string `protobuf:"bytes,8,opt,name=platform_config_json,json=platformConfigJson,proto3" json:"platform_config_json,omitempty"`
 	// subcluster_id labels logs.
-	SubclusterId  string `protobuf:"bytes,9,opt,name=subcluster_id,json=subclusterId,proto3" json:"subcluster_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	SubclusterId string `protobuf:"bytes,9,opt,name=subcluster_id,json=subclusterId,proto3" json:"subcluster_id,omitempty"`
+	// allowed_globals is the kernel-wide allowlist of endowment names
+	// (ocap.Options.AllowedGlobalNames). It applies only when
+	// allowed_globals_set: unset means every name the worker offers, while a
+	// set, empty list allows none.
+	AllowedGlobals    []string `protobuf:"bytes,10,rep,name=allowed_globals,json=allowedGlobals,proto3" json:"allowed_globals,omitempty"`
+	AllowedGlobalsSet bool     `protobuf:"varint,11,opt,name=allowed_globals_set,json=allowedGlobalsSet,proto3" json:"allowed_globals_set,omitempty"`
+	// fetch_allowed_hosts is the kernel-wide fetch host allowlist
+	// (ocap.Options.FetchAllowedHosts), intersected with the vat's own; it
+	// applies only when fetch_allowed_hosts_set.
+	FetchAllowedHosts    []string `protobuf:"bytes,12,rep,name=fetch_allowed_hosts,json=fetchAllowedHosts,proto3" json:"fetch_allowed_hosts,omitempty"`
+	FetchAllowedHostsSet bool     `protobuf:"varint,13,opt,name=fetch_allowed_hosts_set,json=fetchAllowedHostsSet,proto3" json:"fetch_allowed_hosts_set,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *StartVat) Reset() {
@@ -497,6 +509,34 @@ func (x *StartVat) GetSubclusterId() string {
 		return x.SubclusterId
 	}
 	return ""
+}
+
+func (x *StartVat) GetAllowedGlobals() []string {
+	if x != nil {
+		return x.AllowedGlobals
+	}
+	return nil
+}
+
+func (x *StartVat) GetAllowedGlobalsSet() bool {
+	if x != nil {
+		return x.AllowedGlobalsSet
+	}
+	return false
+}
+
+func (x *StartVat) GetFetchAllowedHosts() []string {
+	if x != nil {
+		return x.FetchAllowedHosts
+	}
+	return nil
+}
+
+func (x *StartVat) GetFetchAllowedHostsSet() bool {
+	if x != nil {
+		return x.FetchAllowedHostsSet
+	}
+	return false
 }
 
 type VatstoreEntry struct {
@@ -1297,7 +1337,7 @@ const file_proto_worker_proto_rawDesc = "" +
 	"\x04kind\"\a\n" +
 	"\x05Empty\" \n" +
 	"\bVrefList\x12\x14\n" +
-	"\x05vrefs\x18\x01 \x03(\tR\x05vrefs\"\xd3\x02\n" +
+	"\x05vrefs\x18\x01 \x03(\tR\x05vrefs\"\x93\x04\n" +
 	"\bStartVat\x12\x15\n" +
 	"\x06vat_id\x18\x01 \x01(\tR\x05vatId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
@@ -1310,7 +1350,12 @@ const file_proto_worker_proto_rawDesc = "" +
 	"\bvatstore\x18\x06 \x03(\v2\x1d.ocap.worker.v1.VatstoreEntryR\bvatstore\x12\x18\n" +
 	"\aglobals\x18\a \x03(\tR\aglobals\x120\n" +
 	"\x14platform_config_json\x18\b \x01(\tR\x12platformConfigJson\x12#\n" +
-	"\rsubcluster_id\x18\t \x01(\tR\fsubclusterId\"7\n" +
+	"\rsubcluster_id\x18\t \x01(\tR\fsubclusterId\x12'\n" +
+	"\x0fallowed_globals\x18\n" +
+	" \x03(\tR\x0eallowedGlobals\x12.\n" +
+	"\x13allowed_globals_set\x18\v \x01(\bR\x11allowedGlobalsSet\x12.\n" +
+	"\x13fetch_allowed_hosts\x18\f \x03(\tR\x11fetchAllowedHosts\x125\n" +
+	"\x17fetch_allowed_hosts_set\x18\r \x01(\bR\x14fetchAllowedHostsSet\"7\n" +
 	"\rVatstoreEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value\"n\n" +
