@@ -26,6 +26,17 @@ func (k *Kernel) subclusterSpec(ctx context.Context, cfg *ClusterConfig, systemN
 		Bootstrap: cfg.Bootstrap,
 		Services:  cfg.Services,
 		Config:    configJSON,
+		Dir:       cfg.Dir,
+	}
+	for name, ioc := range cfg.IO {
+		raw, err := json.Marshal(ioc)
+		if err != nil {
+			return nil, fmt.Errorf("io %q: %w", name, err)
+		}
+		if spec.IO == nil {
+			spec.IO = map[string]json.RawMessage{}
+		}
+		spec.IO[name] = raw
 	}
 	for _, name := range cfg.Order() {
 		vc := cfg.Vats[name]

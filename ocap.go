@@ -111,7 +111,7 @@ func Make(ctx context.Context, launcher platform.Launcher, db store.Store, opts 
 	}
 	k := &Kernel{opts: opts, log: opts.Logger, launcher: launcher, db: db, launched: map[string]*SubclusterLaunchResult{}}
 	k.r = router.New(router.Config{Store: db, Launcher: launcher, Logger: opts.Logger.Named("kernel"), DeliveryTimeout: opts.DeliveryTimeout,
-		AllowedGlobals: opts.AllowedGlobalNames, FetchAllowedHosts: opts.FetchAllowedHosts})
+		AllowedGlobals: opts.AllowedGlobalNames, FetchAllowedHosts: opts.FetchAllowedHosts, OpenIO: ioOpener(opts.Logger)})
 	if err := k.start(ctx); err != nil {
 		_ = k.Stop(context.Background())
 		return nil, err

@@ -68,6 +68,9 @@ type subclusterRecord struct {
 	RootKref  string          `json:"rootKref"`
 	Services  []string        `json:"services,omitempty"`
 	Config    json.RawMessage `json:"config,omitempty"`
+	// IO and Dir reopen the subcluster's io channels after a restart.
+	IO  map[string]json.RawMessage `json:"io,omitempty"`
+	Dir string                     `json:"dir,omitempty"`
 }
 
 func (k *keeper) getJSON(key string, v any) bool {

@@ -30,6 +30,9 @@ type Config struct {
 	DeliveryTimeout time.Duration
 	// Observer sees cranks, deliveries and syscalls. Defaults to none.
 	Observer Observer
+	// OpenIO opens the io channels of cluster configs. Defaults to none:
+	// a subcluster with io channels then fails to launch.
+	OpenIO OpenIO
 	// AllowedGlobals and FetchAllowedHosts are the kernel-wide endowment
 	// and fetch host allowlists every StartVat carries: nil means no
 	// kernel-wide restriction, an empty list allows nothing.
@@ -62,7 +65,8 @@ type Router struct {
 	calls         []serviceCall       // service calls to start once the crank commits
 	services      map[string]*service // by name
 	serviceByKref map[string]*service
-	fatal         error // a commit failed: the loop refuses further cranks
+	ioClosers     map[string][]func() // by subcluster
+	fatal         error               // a commit failed: the loop refuses further cranks
 
 	mu   sync.Mutex
 	pids map[string]int // worker pids by vat, readable during a crank
@@ -127,6 +131,7 @@ func New(cfg Config) *Router {
 		pids:          map[string]int{},
 		vatSubcluster: map[string]string{},
 		services:      map[string]*service{},
+		ioClosers:     map[string][]func(){},
 		serviceByKref: map[string]*service{},
 	}
 	go r.loop()

@@ -32,6 +32,10 @@ type SubclusterSpec struct {
 	Vats      []VatSpec // in launch order
 	Services  []string
 	Config    json.RawMessage
+	// IO is the config's io entries, opened as channel services through
+	// Config.OpenIO; Dir resolves their relative paths.
+	IO  map[string]json.RawMessage
+	Dir string
 }
 
 // LaunchResult is what LaunchSubcluster returns.
@@ -130,6 +134,8 @@ func (r *Router) createSubcluster(spec SubclusterSpec, sc *subclusterRecord) err
 		State:    launching,
 		Services: spec.Services,
 		Config:   spec.Config,
+		IO:       spec.IO,
+		Dir:      spec.Dir,
 	}
 	for _, v := range spec.Vats {
 		id := "v" + strconv.FormatInt(r.k.next("kernel.nextVat"), 10)
@@ -150,6 +156,9 @@ func (r *Router) createSubcluster(spec SubclusterSpec, sc *subclusterRecord) err
 	if sc.Bootstrap == "" {
 		return fmt.Errorf("bootstrap vat %q is not in vats", spec.Bootstrap)
 	}
+	if err := r.openIO(sc); err != nil {
+		return err
+	}
 	r.k.setJSON("sc."+sc.ID, sc)
 	if spec.Name != "" {
 		r.k.set("sys."+spec.Name, sc.ID)
@@ -169,6 +178,10 @@ func (r *Router) bootstrapMessage(sc *subclusterRecord) (marshal.CapData, error)
 		iface, _ := r.k.get("o." + kref + ".iface")
 		services[name] = marshal.Ref{Kref: kref, Iface: iface}
 	}
+	for name := range sc.IO {
+		kref, _ := r.k.get("svc." + ioServiceName(sc.ID, name))
+		services[name] = marshal.Ref{Kref: kref, Iface: "Alleged: io " + name}
+	}
 	return marshal.Marshal([]any{"bootstrap", []any{vats, services}})
 }
 
@@ -181,6 +194,7 @@ func (r *Router) removeSubcluster(id, reason string) {
 	for _, vat := range sc.Vats {
 		r.terminateVat(vat, fmt.Sprintf("subcluster %s %s", id, reason))
 	}
+	r.closeIO(&sc, reason)
 	r.k.del("sc." + id)
 	if sc.Name != "" {
 		r.k.del("sys." + sc.Name)
@@ -215,6 +229,9 @@ func (r *Router) Restore(ctx context.Context) error {
 				r.log.Info("removing a subcluster whose launch did not finish", "subcluster", sc.ID)
 				r.removeSubcluster(sc.ID, "did not finish launching")
 				continue
+			}
+			if err := r.openIO(&sc); err != nil {
+				r.log.Error("an io channel of a restored subcluster could not be opened; its calls will fail", "subcluster", sc.ID, "error", err)
 			}
 			ids = append(ids, sc.Vats...)
 		}
