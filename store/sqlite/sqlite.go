@@ -12,8 +12,13 @@
 //     system crash or power loss can drop the last few commits, and even then
 //     the file stays consistent at an earlier crank. FULL would sync on every
 //     commit and cost the kernel most of its crank rate.
-//   - busy_timeout: another process reading the file (a backup, the sqlite3
-//     shell) makes a write wait briefly rather than fail.
+//   - locking_mode=EXCLUSIVE: the kernel is the file's only user (see the
+//     flock below), so SQLite keeps its locks and the WAL index in the
+//     process instead of taking file locks on every transaction. Commits are
+//     about three times faster. Other programs (the sqlite3 shell, a backup)
+//     can open the file only while no kernel holds it.
+//   - busy_timeout: a write waits briefly rather than fails if the file is
+//     busy when the store opens.
 //   - one connection: a kernel is one writer, SQLite allows one writer at a
 //     time, and ":memory:" exists only inside its connection. Prepared
 //     statements stay on that connection for the store's life.
@@ -43,7 +48,7 @@ const Memory = ":memory:"
 // pragmas apply to every connection; see the package comment. journal_mode
 // is not among them: it is persistent, and is only switched to WAL once the
 // file is known to be a kernel store (see Open).
-const pragmas = "?_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+const pragmas = "?_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)&_pragma=locking_mode(EXCLUSIVE)&_txlock=immediate"
 
 // Store is a kernel store in one SQLite database.
 type Store struct {

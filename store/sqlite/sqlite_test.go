@@ -21,16 +21,18 @@ import (
 func TestConformance(t *testing.T) {
 	storetest.Exercise(t, func(t *testing.T) storetest.Target {
 		path := filepath.Join(t.TempDir(), "kernel.db")
+		var current *sqlite.Store
 		return storetest.Target{
 			Open: func(ctx context.Context) (driver.Store, error) {
 				s, err := sqlite.Open(ctx, path)
 				if err != nil {
 					return nil, err
 				}
+				current = s
 				return s, nil
 			},
 			FailWrite: func(ctx context.Context, key string) error {
-				return execRaw(ctx, path, fmt.Sprintf(
+				return current.Exec(ctx, fmt.Sprintf(
 					`CREATE TRIGGER fail_%[1]s BEFORE INSERT ON ocap_kv WHEN NEW.key = CAST(X'%[1]s' AS TEXT)
 					 BEGIN SELECT RAISE(ABORT, 'injected failure'); END`, hex.EncodeToString([]byte(key))))
 			},
@@ -121,7 +123,7 @@ func TestRelativePathAndParentFolders(t *testing.T) {
 
 func TestWAL(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "kernel.db")
-	openT(t, path)
+	openT(t, path).Close() // the store holds the file exclusively while open
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
