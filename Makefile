@@ -7,7 +7,7 @@ export GOTOOLCHAIN := local
 PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
 
-.PHONY: all build run test test-short bench lint generate tools clean
+.PHONY: all build run test test-short bench lint lint-deploy generate tools clean
 
 all: build
 
@@ -21,7 +21,7 @@ run: build
 	$(GO) build -o $(BIN)/weather ./examples/weather
 	$(BIN)/weather --db sqlite://$(CURDIR)/tmp/weather.db
 
-test: build
+test: build lint-deploy
 	$(GO) vet ./...
 	OCAP_WORKER_PATH=$(BIN)/vat-worker $(GO) test -count=1 -timeout 15m ./...
 
@@ -31,6 +31,13 @@ bench: build
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
+
+# lint-deploy validates docker-compose.yml with Debian's docker-compose,
+# which needs no Docker engine; it is installed when missing. The metrics
+# package's tests check the metric names used in deploy/ and README.md.
+lint-deploy:
+	@command -v docker-compose >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; }
+	docker-compose -f docker-compose.yml config -q
 
 # generate rebuilds committed generated code: protobuf stubs (protoc from
 # Debian's protobuf-compiler, the Go plugins from the module proxy).

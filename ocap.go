@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/ocapgo/ocap/marshal"
+	"github.com/ocapgo/ocap/metrics"
 	"github.com/ocapgo/ocap/platform"
 	"github.com/ocapgo/ocap/router"
 	"github.com/ocapgo/ocap/store"
@@ -66,6 +67,12 @@ type Options struct {
 	// DeliveryTimeout bounds one delivery to a vat; a vat that takes longer
 	// is treated as crashed. Defaults to 30s.
 	DeliveryTimeout time.Duration
+	// Metrics, when set, counts what the kernel does (build it with
+	// metrics.New on your prometheus.Registerer): the crank loop reports
+	// to it, the store and the platform are wrapped to time commits and
+	// count worker starts and exits, and scrapes read live vats from the
+	// router. Defaults to none.
+	Metrics *metrics.Kernel
 }
 
 func (o Options) withDefaults() Options {
@@ -109,9 +116,16 @@ func Make(ctx context.Context, launcher platform.Launcher, db store.Store, opts 
 	if err := validateGlobalNames(opts.AllowedGlobalNames); err != nil {
 		return nil, err
 	}
+	var observer router.Observer
+	if opts.Metrics != nil {
+		db, launcher, observer = opts.Metrics.Store(db), opts.Metrics.Launcher(launcher), opts.Metrics
+	}
 	k := &Kernel{opts: opts, log: opts.Logger, launcher: launcher, db: db, launched: map[string]*SubclusterLaunchResult{}}
 	k.r = router.New(router.Config{Store: db, Launcher: launcher, Logger: opts.Logger.Named("kernel"), DeliveryTimeout: opts.DeliveryTimeout,
-		AllowedGlobals: opts.AllowedGlobalNames, FetchAllowedHosts: opts.FetchAllowedHosts, OpenIO: ioOpener(opts.Logger)})
+		AllowedGlobals: opts.AllowedGlobalNames, FetchAllowedHosts: opts.FetchAllowedHosts, Observer: observer, OpenIO: ioOpener(opts.Logger)})
+	if opts.Metrics != nil {
+		opts.Metrics.Watch(k.r)
+	}
 	if err := k.start(ctx); err != nil {
 		_ = k.Stop(context.Background())
 		return nil, err

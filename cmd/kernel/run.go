@@ -12,8 +12,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
-
 	"github.com/ocapgo/ocap"
 	"github.com/ocapgo/ocap/platform"
 	"github.com/ocapgo/ocap/store"
@@ -21,7 +19,7 @@ import (
 
 func init() {
 	verbs["run"] = verb{
-		usage:   "run [--db URL] [--name NAME] cluster.json [--call METHOD [JSON-ARG ...]]",
+		usage:   "run [--db URL] [--name NAME] [--log-level LEVEL] [--log-format text|json] cluster.json [--call METHOD [JSON-ARG ...]]",
 		summary: "launch (first time) or restore cluster.json as a system subcluster; with --call, send METHOD to its root and print the result",
 		example: "kernel run --db sqlite:///tmp/x.db testdata/clusters/hello.json --call hello world",
 		run:     runVerb,
@@ -29,7 +27,7 @@ func init() {
 }
 
 func runVerb(args []string, stdout, stderr io.Writer) error {
-	f := newFlags("db", "name", "log-level")
+	f := newFlags("db", "name", "log-level", "log-format")
 	f.stop = "call"
 	pos, call, err := f.parse(args)
 	if err != nil {
@@ -51,7 +49,11 @@ func runVerb(args []string, stdout, stderr io.Writer) error {
 	if dbURL == "" {
 		dbURL = defaultDB()
 	}
-	logger := newLogger(stderr, f.get("log-level"), "warn")
+	jsonLogs, err := parseLogFormat(f.get("log-format"))
+	if err != nil {
+		return err
+	}
+	logger := newLogger(stderr, f.get("log-level"), "warn", jsonLogs)
 
 	cfg, err := ocap.LoadClusterConfig(path)
 	if err != nil {
@@ -111,12 +113,4 @@ func hasFlag(args []string, name string) bool {
 		}
 	}
 	return false
-}
-
-// newLogger writes hclog lines to stderr; level "" takes def.
-func newLogger(stderr io.Writer, level, def string) hclog.Logger {
-	if level == "" {
-		level = def
-	}
-	return hclog.New(&hclog.LoggerOptions{Name: "ocap", Output: stderr, Level: hclog.LevelFromString(level)})
 }

@@ -32,7 +32,7 @@ const (
 
 func init() {
 	verbs["serve"] = verb{
-		usage:   "serve [--db URL] [--socket PATH] [--system NAME=cluster.json ...] [--log-level LEVEL]",
+		usage:   "serve [--db URL] [--socket PATH] [--system NAME=cluster.json ...] [--metrics-addr ADDR] [--log-level LEVEL] [--log-format text|json]",
 		summary: "run the kernel as a daemon, managed through its control API on a unix socket",
 		example: "kernel serve --db sqlite:///tmp/ocap.db --socket /tmp/ocap.sock --system hello=testdata/clusters/hello.json",
 		run:     serveVerb,
@@ -40,7 +40,7 @@ func init() {
 }
 
 func serveVerb(args []string, stdout, stderr io.Writer) error {
-	f := newFlags("db", "socket", "log-level")
+	f := newFlags("db", "socket", "log-level", "metrics-addr", "log-format")
 	systemFlags := f.list("system")
 	pos, _, err := f.parse(args)
 	if err != nil {
@@ -55,6 +55,10 @@ func serveVerb(args []string, stdout, stderr io.Writer) error {
 	}
 	if hclog.LevelFromString(level) == hclog.NoLevel {
 		return usagef("unknown --log-level %q (trace, debug, info, warn, error)", level)
+	}
+	jsonLogs, err := parseLogFormat(f.get("log-format"))
+	if err != nil {
+		return err
 	}
 	systems, err := parseSystems(*systemFlags)
 	if err != nil {
@@ -78,12 +82,18 @@ func serveVerb(args []string, stdout, stderr io.Writer) error {
 	if dbURL == "" {
 		dbURL = defaultDB()
 	}
-	base := newLogger(stderr, level, "info")
+	base := newLogger(stderr, level, "info", jsonLogs)
+	ms, err := listenMetrics(f.get("metrics-addr"), base)
+	if err != nil {
+		return err
+	}
+	defer ms.close()
 	d := &daemon{
 		base:    base,
 		log:     base.Named("serve"),
 		socket:  socket,
 		dbURL:   dbURL,
+		metrics: ms,
 		stopped: make(chan struct{}),
 	}
 	for _, s := range systems {
@@ -123,6 +133,7 @@ type daemon struct {
 	socket  string
 	dbURL   string
 	systems []ocap.SystemSubclusterConfig
+	metrics *metricsServer // nil without --metrics-addr
 
 	stopOnce sync.Once
 	stopped  chan struct{} // closed by the first stop request or signal
@@ -213,7 +224,7 @@ func (d *daemon) makeKernel(launcher platform.Launcher, db store.Store) (*ocap.K
 	defer cancel()
 	done := make(chan made, 1)
 	go func() {
-		k, err := ocap.Make(ctx, launcher, db, ocap.Options{Logger: d.base, SystemSubclusters: d.systems})
+		k, err := ocap.Make(ctx, launcher, db, ocap.Options{Logger: d.base, SystemSubclusters: d.systems, Metrics: d.metrics.kernel()})
 		done <- made{k, err}
 	}()
 	select {
