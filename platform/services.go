@@ -10,7 +10,8 @@ import (
 	"os"
 	"sync"
 
-	plugin "github.com/hashicorp/go-plugin"
+	plugin "github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
 
 	"github.com/ocapgo/ocap/supervisor/handshake"
 )
@@ -65,6 +66,10 @@ func (s *Services) Launch(ctx context.Context, spec WorkerSpec) (Worker, error) 
 		StartTimeout:     s.opts.StartTimeout,
 		Stderr:           stderr,
 		SkipHostEnv:      true,
+		// What the worker writes to its os.Stdout/os.Stderr after the
+		// handshake travels over go-plugin's stdio stream: keep it in the log.
+		SyncStdout: logger.StandardWriter(&hclog.StandardLoggerOptions{ForceLevel: hclog.Info}),
+		SyncStderr: logger.StandardWriter(&hclog.StandardLoggerOptions{ForceLevel: hclog.Warn}),
 	})
 
 	w := &worker{spec: spec, logger: logger, proc: proc, stderr: stderr, done: make(chan struct{})}
