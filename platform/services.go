@@ -10,8 +10,8 @@ import (
 	"os"
 	"sync"
 
-	plugin "github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/go-plugin"
+	"github.com/hashicorp/go-hclog"
+	plugin "github.com/hashicorp/go-plugin"
 
 	"github.com/ocapgo/ocap/supervisor/handshake"
 )
