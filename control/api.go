@@ -27,6 +27,10 @@ const (
 	PathSend        = "/v1/send"        // POST SendRequest
 	PathTerminate   = "/v1/terminate"   // POST TerminateRequest
 	PathPingVat     = "/v1/ping-vat"    // POST PingVatRequest
+	PathRevoke      = "/v1/revoke"      // POST RevokeRequest
+	PathRevoked     = "/v1/revoked"     // GET ?kref=KREF
+	PathRestartVat  = "/v1/restart-vat" // POST RestartVatRequest
+	PathReset       = "/v1/reset"       // POST, empty body or {}
 	PathStop        = "/v1/stop"        // POST, empty body or {}
 )
 
@@ -95,6 +99,34 @@ type PingVatRequest struct {
 type PingVatResponse struct {
 	VatID  string `json:"vatId"`
 	Result string `json:"result"`
+}
+
+// RevokeRequest names the object to revoke.
+type RevokeRequest struct {
+	Kref string `json:"kref"`
+}
+
+// RevokeResponse says whether Kref is revoked: the answer of a revoke
+// (always true) and of a revoked query.
+type RevokeResponse struct {
+	Kref    string `json:"kref"`
+	Revoked bool   `json:"revoked"`
+}
+
+// RestartVatRequest names the vat to restart.
+type RestartVatRequest struct {
+	VatID string `json:"vatId"`
+}
+
+// RestartVatResponse confirms a restart.
+type RestartVatResponse struct {
+	VatID     string `json:"vatId"`
+	Restarted bool   `json:"restarted"`
+}
+
+// ResetResponse confirms a reset: every vat stopped, all state wiped.
+type ResetResponse struct {
+	Reset bool `json:"reset"`
 }
 
 // StopResponse acknowledges a stop: the daemon (process PID) is finishing

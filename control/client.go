@@ -112,6 +112,34 @@ func (c *Client) PingVat(ctx context.Context, id string) (string, error) {
 	return out.Result, nil
 }
 
+// Revoke revokes the object kref: every later send to it rejects with
+// OBJECT_REVOKED.
+func (c *Client) Revoke(ctx context.Context, kref string) error {
+	var out RevokeResponse
+	return c.do(ctx, http.MethodPost, PathRevoke, RevokeRequest{Kref: kref}, &out)
+}
+
+// IsRevoked reports whether the object kref was revoked.
+func (c *Client) IsRevoked(ctx context.Context, kref string) (bool, error) {
+	var out RevokeResponse
+	if err := c.do(ctx, http.MethodGet, PathRevoked+"?kref="+url.QueryEscape(kref), nil, &out); err != nil {
+		return false, err
+	}
+	return out.Revoked, nil
+}
+
+// RestartVat gives the vat id a fresh worker, rebuilt from its baggage.
+func (c *Client) RestartVat(ctx context.Context, id string) error {
+	var out RestartVatResponse
+	return c.do(ctx, http.MethodPost, PathRestartVat, RestartVatRequest{VatID: id}, &out)
+}
+
+// Reset stops every vat and wipes all kernel state. For debugging.
+func (c *Client) Reset(ctx context.Context) error {
+	var out ResetResponse
+	return c.do(ctx, http.MethodPost, PathReset, struct{}{}, &out)
+}
+
 // Stop asks the daemon to stop and returns once it has acknowledged; the
 // answer carries the daemon's pid, for callers that wait for it to exit.
 func (c *Client) Stop(ctx context.Context) (*StopResponse, error) {

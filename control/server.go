@@ -76,6 +76,10 @@ func NewServer(opts ServerOptions) *Server {
 		PathSend:        {http.MethodPost, s.send},
 		PathTerminate:   {http.MethodPost, s.terminate},
 		PathPingVat:     {http.MethodPost, s.pingVat},
+		PathRevoke:      {http.MethodPost, s.revoke},
+		PathRevoked:     {http.MethodGet, s.revoked},
+		PathRestartVat:  {http.MethodPost, s.restartVat},
+		PathReset:       {http.MethodPost, s.reset},
 		PathStop:        {http.MethodPost, s.stopDaemon},
 	}
 	return s
@@ -368,6 +372,73 @@ func (s *Server) pingVat(w http.ResponseWriter, r *http.Request) (any, error) {
 		return nil, err
 	}
 	return PingVatResponse{VatID: req.VatID, Result: pong}, nil
+}
+
+func (s *Server) revoke(w http.ResponseWriter, r *http.Request) (any, error) {
+	var req RevokeRequest
+	if err := decodeBody(w, r, &req); err != nil {
+		return nil, err
+	}
+	if req.Kref == "" {
+		return nil, badRequest(`missing "kref": the object to revoke, like "ko12"`)
+	}
+	k, err := s.kernel()
+	if err != nil {
+		return nil, err
+	}
+	if err := k.Revoke(r.Context(), req.Kref); err != nil {
+		return nil, err
+	}
+	s.log.Info("revoked object", "kref", req.Kref)
+	return RevokeResponse{Kref: req.Kref, Revoked: true}, nil
+}
+
+func (s *Server) revoked(_ http.ResponseWriter, r *http.Request) (any, error) {
+	kref := r.URL.Query().Get("kref")
+	if kref == "" {
+		return nil, badRequest("missing ?kref=KREF: an object, like ko12")
+	}
+	k, err := s.kernel()
+	if err != nil {
+		return nil, err
+	}
+	revoked, err := k.IsRevoked(r.Context(), kref)
+	if err != nil {
+		return nil, err
+	}
+	return RevokeResponse{Kref: kref, Revoked: revoked}, nil
+}
+
+func (s *Server) restartVat(w http.ResponseWriter, r *http.Request) (any, error) {
+	var req RestartVatRequest
+	if err := decodeBody(w, r, &req); err != nil {
+		return nil, err
+	}
+	if req.VatID == "" {
+		return nil, badRequest(`missing "vatId", like "v1"`)
+	}
+	k, err := s.kernel()
+	if err != nil {
+		return nil, err
+	}
+	if err := k.RestartVat(r.Context(), req.VatID); err != nil {
+		return nil, err
+	}
+	s.log.Info("restarted vat", "vat", req.VatID)
+	return RestartVatResponse{VatID: req.VatID, Restarted: true}, nil
+}
+
+// reset wipes the kernel, for debugging. Like stop, it ignores its body.
+func (s *Server) reset(_ http.ResponseWriter, r *http.Request) (any, error) {
+	k, err := s.kernel()
+	if err != nil {
+		return nil, err
+	}
+	if err := k.Reset(r.Context()); err != nil {
+		return nil, err
+	}
+	s.log.Warn("kernel reset through the control API: every vat stopped, all state wiped")
+	return ResetResponse{Reset: true}, nil
 }
 
 // stopDaemon acknowledges at once: the daemon stops after the answer is

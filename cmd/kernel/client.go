@@ -46,6 +46,14 @@ func init() {
 		"kernel terminate s2", terminateVerb)
 	clientVerb("ping-vat", "VAT_ID", `ping a vat's worker; prints "pong"`,
 		"kernel ping-vat v1", pingVatVerb)
+	clientVerb("revoke", "KREF", "revoke an object: every later send to it fails with OBJECT_REVOKED; prints {kref, revoked}",
+		"kernel revoke ko3", revokeVerb)
+	clientVerb("revoked", "KREF", "print true if the object KREF was revoked, else false",
+		"kernel revoked ko3", revokedVerb)
+	clientVerb("restart-vat", "VAT_ID", "restart a vat in a fresh worker from its baggage; its root keeps its kref, its other non-durable objects are gone",
+		"kernel restart-vat v1", restartVatVerb)
+	clientVerb("reset", "", "for debugging: stop every vat and wipe all kernel state (every subcluster, object and promise), with no undo",
+		"kernel reset --socket /tmp/ocap-debug.sock", resetVerb)
 	clientVerb("stop", "", "stop the daemon: finish the current crank, stop every worker, exit; returns once it has exited",
 		"kernel stop --socket /tmp/ocap.sock", stopVerb)
 }
@@ -230,6 +238,59 @@ func pingVatVerb(args []string, stdout, _ io.Writer) error {
 		return err
 	}
 	return printJSON(stdout, pong)
+}
+
+func revokeVerb(args []string, stdout, _ io.Writer) error {
+	f, pos, err := clientArgs(args, 1, 1)
+	if err != nil {
+		return err
+	}
+	c, ctx, cancel := clientFor(f)
+	defer cancel()
+	if err := c.Revoke(ctx, pos[0]); err != nil {
+		return err
+	}
+	return printJSON(stdout, control.RevokeResponse{Kref: pos[0], Revoked: true})
+}
+
+func revokedVerb(args []string, stdout, _ io.Writer) error {
+	f, pos, err := clientArgs(args, 1, 1)
+	if err != nil {
+		return err
+	}
+	c, ctx, cancel := clientFor(f)
+	defer cancel()
+	revoked, err := c.IsRevoked(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	return printJSON(stdout, revoked)
+}
+
+func restartVatVerb(args []string, stdout, _ io.Writer) error {
+	f, pos, err := clientArgs(args, 1, 1)
+	if err != nil {
+		return err
+	}
+	c, ctx, cancel := clientFor(f)
+	defer cancel()
+	if err := c.RestartVat(ctx, pos[0]); err != nil {
+		return err
+	}
+	return printJSON(stdout, control.RestartVatResponse{VatID: pos[0], Restarted: true})
+}
+
+func resetVerb(args []string, stdout, _ io.Writer) error {
+	f, _, err := clientArgs(args, 0, 0)
+	if err != nil {
+		return err
+	}
+	c, ctx, cancel := clientFor(f)
+	defer cancel()
+	if err := c.Reset(ctx); err != nil {
+		return err
+	}
+	return printJSON(stdout, control.ResetResponse{Reset: true})
 }
 
 // stopVerb asks the daemon to stop, then waits until it has exited, so

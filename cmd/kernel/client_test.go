@@ -60,7 +60,8 @@ func TestClientBadInput(t *testing.T) {
 			{"POST", "/v1/send", "{not json", control.CodeBadRequest},
 			{"POST", "/v1/launch", `{"path":"relative.json"}`, control.CodeBadRequest},
 			{"POST", "/v1/terminate", `{"subclusterId":1}`, control.CodeBadRequest},
-			{"GET", "/v1/revoke", "", control.CodeNotFound},
+			{"GET", "/v1/nope", "", control.CodeNotFound},
+			{"GET", "/v1/revoke", "", control.CodeMethodNotAllowed},
 			{"DELETE", "/v1/status", "", control.CodeMethodNotAllowed},
 		} {
 			status, body := rawRequest(t, sock, c.method, c.path, c.body)
