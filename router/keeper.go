@@ -36,6 +36,9 @@ import (
 type keeper struct {
 	st    driver.Store
 	cache map[string]cached
+	// complete means the cache holds every key of the store (see load): a
+	// key missing from it does not exist, and no read reaches the store.
+	complete bool
 	buf   map[string]pending
 	order []string // buffered keys in first-write order (for a stable commit)
 }
@@ -63,6 +66,9 @@ func (k *keeper) get(key string) (string, bool) {
 	}
 	if c, ok := k.cache[key]; ok {
 		return c.value, c.ok
+	}
+	if k.complete {
+		return "", false
 	}
 	v, ok, err := k.st.Get(context.Background(), key)
 	if err != nil {
@@ -190,8 +196,24 @@ func (k *keeper) reset() {
 	k.order = k.order[:0]
 }
 
-// forget empties the read cache (after Wipe).
+// forget empties the read cache (after Wipe: the store is empty too).
 func (k *keeper) forget() { clear(k.cache) }
+
+// load reads the whole store into the cache, once, at start: from then on
+// a crank never waits for a read, only for its commit. The kernel's tables
+// are small next to the memory of the workers they describe.
+func (k *keeper) load(ctx context.Context) error {
+	err := k.st.Scan(ctx, "", func(key, value string) error {
+		k.cache[key] = cached{value, true}
+		return nil
+	})
+	if err != nil {
+		clear(k.cache)
+		return fmt.Errorf("loading kernel state: %w", err)
+	}
+	k.complete = true
+	return nil
+}
 
 type storeError struct{ err error }
 

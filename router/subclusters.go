@@ -219,6 +219,9 @@ func (r *Router) Terminate(ctx context.Context, id string) error {
 func (r *Router) Restore(ctx context.Context) error {
 	var ids []string
 	err := r.do(ctx, func() error {
+		if err := r.k.load(ctx); err != nil {
+			return err
+		}
 		r.rejectInterruptedCalls()
 		for _, e := range r.k.scan("sc.") {
 			var sc subclusterRecord
