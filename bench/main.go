@@ -34,9 +34,13 @@ func main() {
 	roundTrips := flag.Int("round-trips", 5000, "round trips per ping-pong run")
 	launches := flag.Int("launches", 10, "cold launches to time")
 	cpuProfile := flag.String("cpuprofile", "", "write the kernel's CPU profile of the SQLite ping-pong to this file")
+	workerProfiles := flag.String("worker-cpuprofile-dir", "", "make every vat-worker write its CPU profile into this folder")
 	pgURL := flag.String("postgres", envOr("OCAP_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"), "PostgreSQL server for the Postgres rows")
 	flag.Parse()
 	profilePath = *cpuProfile
+	if *workerProfiles != "" {
+		workerEnv = []string{"OCAP_WORKER_CPUPROFILE_DIR=" + *workerProfiles}
+	}
 	if err := run(*roundTrips, *launches, *pgURL); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -81,13 +85,16 @@ func run(roundTrips, launches int, pgURL string) error {
 // profilePath, when set, receives a CPU profile of the first ping-pong run.
 var profilePath string
 
+// workerEnv is extra environment for every worker (profiling).
+var workerEnv []string
+
 func newKernel(ctx context.Context, dbURL string) (*ocap.Kernel, store.Store, error) {
 	db, err := store.Open(ctx, dbURL)
 	if err != nil {
 		return nil, nil, err
 	}
 	logger := hclog.New(&hclog.LoggerOptions{Name: "bench", Output: os.Stderr, Level: hclog.Warn})
-	k, err := ocap.Make(ctx, platform.New(platform.Options{Logger: logger}), db, ocap.Options{Logger: logger})
+	k, err := ocap.Make(ctx, platform.New(platform.Options{Logger: logger, Env: workerEnv}), db, ocap.Options{Logger: logger})
 	if err != nil {
 		db.Close()
 		return nil, nil, err

@@ -85,3 +85,20 @@ func each(parallel bool, n int, f func(int)) {
 	}
 	wg.Wait()
 }
+
+// BenchmarkPingRoundTrip measures one delivery's round trip over the
+// stream to a live worker (a ping: no vat code runs), the fixed cost of
+// every crank.
+func BenchmarkPingRoundTrip(b *testing.B) {
+	s := New(Options{WorkerPath: testutil.WorkerPath(b), Logger: hclog.NewNullLogger()})
+	defer func() { _ = s.Close() }()
+	w, err := launchAndPing(context.Background(), s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := w.Deliver(context.Background(), testutil.Ping()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
