@@ -336,6 +336,20 @@ func (k *Kernel) RestartVat(ctx context.Context, vatID string) error {
 // Reset stops every vat and wipes all kernel state. For debugging.
 func (k *Kernel) Reset(ctx context.Context) error { return k.r.Reset(ctx) }
 
+// Failed is closed when the kernel's store failed (a commit or a read was
+// refused): no further crank runs, and nothing after the last commit was
+// kept. Make a new kernel over the store once it is healthy; Err says what
+// failed.
+func (k *Kernel) Failed() <-chan struct{} { return k.r.Failed() }
+
+// Err is the store failure that stopped the kernel, or nil.
+func (k *Kernel) Err() error {
+	if err := k.r.Err(); err != nil {
+		return fmt.Errorf("kernel store %s failed: %w", k.db.Info().Location, err)
+	}
+	return nil
+}
+
 // WorkerPIDs lists the process of every running vat, by vat id.
 func (k *Kernel) WorkerPIDs(ctx context.Context) (map[string]int, error) {
 	return k.r.WorkerPIDs(), nil

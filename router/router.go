@@ -68,8 +68,10 @@ type Router struct {
 	ioClosers     map[string][]func() // by subcluster
 	fatal         error               // a commit failed: the loop refuses further cranks
 
-	mu   sync.Mutex
-	pids map[string]int // worker pids by vat, readable during a crank
+	mu      sync.Mutex
+	failure error          // r.fatal, readable from any goroutine
+	failed  chan struct{}  // closed when the store fails
+	pids    map[string]int // worker pids by vat, readable during a crank
 	// vatSubcluster maps live vats to their subcluster, readable likewise.
 	vatSubcluster map[string]string
 	waiters       map[string]chan Settlement
@@ -128,6 +130,7 @@ func New(cfg Config) *Router {
 		workers:       map[string]platform.Worker{},
 		failures:      map[string]int{},
 		waiters:       map[string]chan Settlement{},
+		failed:        make(chan struct{}),
 		pids:          map[string]int{},
 		vatSubcluster: map[string]string{},
 		services:      map[string]*service{},
@@ -283,17 +286,22 @@ func (r *Router) crank(fn func() error) (err error) {
 func (r *Router) fail(err error) {
 	if r.fatal == nil {
 		r.fatal = err
+		r.mu.Lock()
+		r.failure = err
+		r.mu.Unlock()
+		close(r.failed)
 		r.log.Error("kernel store failed; no further cranks will run. Restart the kernel once the store is healthy: it resumes from the last commit", "error", err)
 	}
 }
 
+// Failed is closed when the store failed and the crank loop stopped.
+func (r *Router) Failed() <-chan struct{} { return r.failed }
+
 // Err reports the store failure that stopped the crank loop, if any.
-func (r *Router) Err(ctx context.Context) error {
-	var err error
-	if e := r.do(ctx, func() error { err = r.fatal; return nil }); e != nil && r.fatal == nil {
-		return e
-	}
-	return err
+func (r *Router) Err() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failure
 }
 
 // afterCrank handles a crank that failed because of its vat: a worker that

@@ -68,6 +68,8 @@ func (r *Router) await(ctx context.Context, kp string, ch chan Settlement) (Sett
 			return Settlement{}, ErrStopped
 		}
 		return s, nil
+	case <-r.failed:
+		return Settlement{}, fmt.Errorf("the kernel stopped: its store failed: %w", r.Err())
 	case <-ctx.Done():
 		r.mu.Lock()
 		if r.waiters[kp] == ch {

@@ -197,6 +197,9 @@ func (d *daemon) run(private bool) error {
 	case err = <-served:
 		err = fmt.Errorf("control API stopped serving: %w", err)
 		d.log.Error("stopping", "error", err)
+	case <-k.Failed():
+		err = fmt.Errorf("%w; nothing after the last commit was kept: restart 'kernel serve' once the store is healthy and it resumes from there", k.Err())
+		d.log.Error("stopping: the store failed", "error", k.Err())
 	}
 	srv.Stopping()
 	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
