@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ocapgo/ocap/store/driver"
 )
@@ -34,13 +35,32 @@ import (
 //	bundle.<sha256>                  vat bundle script
 //	svc.<name>                       kernel service kref
 type keeper struct {
-	st    driver.Store
+	st driver.Store
+	// cache holds what the cranks so far wrote, durable or not yet: reads
+	// never wait for a commit. A deleted key is a negative entry until its
+	// deletion is durable.
 	cache map[string]cached
 	// complete means the cache holds every key of the store (see load): a
 	// key missing from it does not exist, and no read reaches the store.
 	complete bool
-	buf   map[string]pending
-	order []string // buffered keys in first-write order (for a stable commit)
+	buf      map[string]pending
+	order    []string // buffered keys in first-write order (for a stable commit)
+
+	// The commit pipeline: finished cranks' writes wait in queued, and go
+	// to the store as one batch while the next crank runs. overlay maps each
+	// written key to the last batch that writes it, so a scan (which reads
+	// the store) sees writes that are not durable yet.
+	queued    []driver.Write
+	overlay   map[string]int
+	nextBatch int  // the batch queued writes will go in
+	inflight  bool // a batch is being committed
+	done      chan batchResult
+}
+
+type batchResult struct {
+	batch  int
+	writes []driver.Write
+	err    error
 }
 
 type cached struct {
@@ -54,7 +74,8 @@ type pending struct {
 }
 
 func newKeeper(st driver.Store) *keeper {
-	return &keeper{st: st, cache: map[string]cached{}, buf: map[string]pending{}}
+	return &keeper{st: st, cache: map[string]cached{}, buf: map[string]pending{},
+		overlay: map[string]int{}, nextBatch: 1, done: make(chan batchResult, 1)}
 }
 
 // get reads key as the current crank sees it. Store errors are returned as
@@ -131,6 +152,16 @@ func (k *keeper) scan(prefix string) []kv {
 	if err != nil {
 		panic(storeError{fmt.Errorf("scanning %s: %w", prefix, err)})
 	}
+	for key := range k.overlay {
+		if !strings.HasPrefix(key, prefix) {
+			continue
+		}
+		if c := k.cache[key]; c.ok {
+			seen[key] = c.value
+		} else {
+			delete(seen, key)
+		}
+	}
 	for key, p := range k.buf {
 		if !strings.HasPrefix(key, prefix) {
 			continue
@@ -161,31 +192,59 @@ type kv struct{ key, value string }
 // dirty reports whether the crank has buffered writes.
 func (k *keeper) dirty() bool { return len(k.order) > 0 }
 
-// commit writes the buffer in one transaction and folds it into the cache.
-func (k *keeper) commit(ctx context.Context) error {
-	if len(k.order) == 0 {
-		return nil
-	}
-	writes := make([]driver.Write, 0, len(k.order))
+// seal ends a crank: its writes join the queue for the next batch, and
+// reads see them at once.
+func (k *keeper) seal() {
 	for _, key := range k.order {
 		p := k.buf[key]
-		writes = append(writes, driver.Write{Key: key, Value: p.value, Delete: p.del})
+		k.queued = append(k.queued, driver.Write{Key: key, Value: p.value, Delete: p.del})
+		k.cache[key] = cached{p.value, !p.del}
+		k.overlay[key] = k.nextBatch
 	}
-	if err := k.st.Commit(ctx, writes); err != nil {
-		k.abort()
-		return fmt.Errorf("committing crank: %w", err)
+	k.reset()
+}
+
+// pending reports whether sealed writes are not durable yet.
+func (k *keeper) pending() bool { return k.inflight || len(k.queued) > 0 }
+
+// startBatch hands the queued writes to the store in one transaction, on a
+// goroutine of its own; the result arrives on done. One batch at a time.
+func (k *keeper) startBatch() bool {
+	if k.inflight || len(k.queued) == 0 {
+		return false
 	}
-	for _, w := range writes {
+	batch, writes := k.nextBatch, k.queued
+	k.nextBatch++
+	k.queued = nil
+	k.inflight = true
+	go func() {
+		// Not the router's context: a stopping kernel still finishes the
+		// batch it started.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		err := k.st.Commit(ctx, writes)
+		if err != nil {
+			err = fmt.Errorf("committing cranks: %w", err)
+		}
+		k.done <- batchResult{batch, writes, err}
+	}()
+	return true
+}
+
+// finish records a batch as durable.
+func (k *keeper) finish(res batchResult) {
+	k.inflight = false
+	for _, w := range res.writes {
+		if k.overlay[w.Key] != res.batch {
+			continue // written again by a later batch
+		}
+		delete(k.overlay, w.Key)
 		if w.Delete {
 			// Deleted keys are rarely read again (popped queue items,
 			// retired c-list entries): keep the cache from growing with them.
 			delete(k.cache, w.Key)
-		} else {
-			k.cache[w.Key] = cached{w.Value, true}
 		}
 	}
-	k.reset()
-	return nil
 }
 
 // abort drops the buffer: the crank never happened.

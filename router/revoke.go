@@ -52,6 +52,9 @@ func (r *Router) Reset(ctx context.Context) error {
 			_ = w.Kill()
 			r.dropWorker(vat)
 		}
+		if err := r.sync(); err != nil {
+			return err
+		}
 		if err := r.k.st.Wipe(r.ctx); err != nil {
 			return fmt.Errorf("wiping the store: %w", err)
 		}

@@ -57,16 +57,20 @@ type Router struct {
 	done   chan struct{}
 
 	// Loop-owned state.
-	workers       map[string]platform.Worker
-	failures      map[string]int      // worker deaths in a row while delivering
-	flushes       []string            // vats with work done outside a delivery
-	exits         []vatExit           // vats that asked to exit during the crank
-	settled       []string            // promises settled by the current crank
-	calls         []serviceCall       // service calls to start once the crank commits
-	services      map[string]*service // by name
-	serviceByKref map[string]*service
-	ioClosers     map[string][]func() // by subcluster
-	fatal         error               // a commit failed: the loop refuses further cranks
+	workers  map[string]platform.Worker
+	failures map[string]int // worker deaths in a row while delivering
+	flushes  []string       // vats with work done outside a delivery
+	exits    []vatExit      // vats that asked to exit during the crank
+	settled  []string       // promises settled by the current crank
+	calls    []serviceCall  // service calls to start once the crank commits
+	// What cranks release once their writes are durable: those of the
+	// queued batch, and those of the batch being committed.
+	queuedSettled, inflightSettled []string
+	queuedCalls, inflightCalls     []serviceCall
+	services                       map[string]*service // by name
+	serviceByKref                  map[string]*service
+	ioClosers                      map[string][]func() // by subcluster
+	fatal                          error               // a commit failed: the loop refuses further cranks
 
 	mu      sync.Mutex
 	failure error          // r.fatal, readable from any goroutine
@@ -166,7 +170,10 @@ func (r *Router) loop() {
 		// Host requests and worker signals first: they are short.
 		select {
 		case o := <-r.ops:
-			o.reply <- r.crank(o.fn)
+			o.reply <- r.runOp(o.fn)
+			continue
+		case res := <-r.k.done:
+			r.committed(res)
 			continue
 		case vat := <-r.wants:
 			r.flushes = append(r.flushes, vat)
@@ -175,6 +182,7 @@ func (r *Router) loop() {
 			r.workerDied(d)
 			continue
 		case <-r.ctx.Done():
+			_ = r.sync()
 			return
 		default:
 		}
@@ -183,15 +191,63 @@ func (r *Router) loop() {
 		}
 		select {
 		case o := <-r.ops:
-			o.reply <- r.crank(o.fn)
+			o.reply <- r.runOp(o.fn)
+		case res := <-r.k.done:
+			r.committed(res)
 		case vat := <-r.wants:
 			r.flushes = append(r.flushes, vat)
 		case d := <-r.deaths:
 			r.workerDied(d)
 		case <-r.ctx.Done():
+			_ = r.sync()
 			return
 		}
 	}
+}
+
+// runOp runs a host request as a crank and answers once it is durable:
+// what a host is told has happened has been committed.
+func (r *Router) runOp(fn func() error) error {
+	if err := r.crank(fn); err != nil {
+		return err
+	}
+	return r.sync()
+}
+
+// pump starts committing the queued cranks if no batch is in flight.
+func (r *Router) pump() {
+	if r.fatal != nil || !r.k.startBatch() {
+		return
+	}
+	r.inflightSettled, r.queuedSettled = append(r.inflightSettled, r.queuedSettled...), r.queuedSettled[:0]
+	r.inflightCalls, r.queuedCalls = append(r.inflightCalls, r.queuedCalls...), r.queuedCalls[:0]
+}
+
+// committed handles a finished batch: hosts waiting on what it settled
+// are answered, the service calls it decided start, the next batch goes.
+func (r *Router) committed(res batchResult) {
+	r.k.finish(res)
+	if res.err != nil {
+		r.fail(res.err)
+		return
+	}
+	r.wakeWaiters(r.inflightSettled)
+	r.inflightSettled = r.inflightSettled[:0]
+	r.startCalls(r.inflightCalls)
+	r.inflightCalls = r.inflightCalls[:0]
+	r.pump()
+}
+
+// sync waits until every sealed crank is durable.
+func (r *Router) sync() error {
+	for r.fatal == nil && r.k.pending() {
+		r.pump()
+		r.committed(<-r.k.done)
+	}
+	if r.fatal != nil {
+		return fmt.Errorf("kernel store failed: %w", r.fatal)
+	}
+	return nil
 }
 
 // step runs one crank from the run queue (or a vat's outside-delivery work)
@@ -266,13 +322,11 @@ func (r *Router) crank(fn func() error) (err error) {
 		r.settled, r.exits, r.calls = r.settled[:0], r.exits[:0], r.calls[:0]
 		return err
 	}
-	if err := r.k.commit(r.ctx); err != nil {
-		r.settled, r.exits, r.calls = r.settled[:0], r.exits[:0], r.calls[:0]
-		r.fail(err)
-		return err
-	}
-	r.wakeWaiters()
-	r.startCalls()
+	r.k.seal()
+	r.queuedSettled = append(r.queuedSettled, r.settled...)
+	r.queuedCalls = append(r.queuedCalls, r.calls...)
+	r.settled, r.calls = r.settled[:0], r.calls[:0]
+	r.pump()
 	for len(r.exits) > 0 {
 		e := r.exits[0]
 		r.exits = r.exits[1:]

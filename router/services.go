@@ -106,12 +106,11 @@ func (r *Router) callService(target string, item runItem) error {
 	return nil
 }
 
-// startCalls runs the service calls of a committed crank.
-func (r *Router) startCalls() {
-	for _, c := range r.calls {
+// startCalls runs the service calls of committed cranks.
+func (r *Router) startCalls(calls []serviceCall) {
+	for _, c := range calls {
 		go r.runCall(c)
 	}
-	r.calls = r.calls[:0]
 }
 
 func (r *Router) runCall(c serviceCall) {

@@ -81,13 +81,13 @@ func (r *Router) await(ctx context.Context, kp string, ch chan Settlement) (Sett
 }
 
 // wakeWaiters hands committed settlements to the hosts waiting for them.
-func (r *Router) wakeWaiters() {
-	if len(r.settled) == 0 {
+func (r *Router) wakeWaiters(settled []string) {
+	if len(settled) == 0 {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, kp := range r.settled {
+	for _, kp := range settled {
 		ch, ok := r.waiters[kp]
 		if !ok {
 			continue
@@ -97,5 +97,4 @@ func (r *Router) wakeWaiters() {
 			ch <- Settlement{Data: *p.Data, Rejected: p.State == rejected}
 		}
 	}
-	r.settled = r.settled[:0]
 }
