@@ -56,6 +56,10 @@ func (k *Kernel) subclusterSpec(ctx context.Context, cfg *ClusterConfig, systemN
 		if err != nil {
 			return nil, fmt.Errorf("vat %q: encoding config: %w", name, err)
 		}
+		platformConfig, err := withNetwork(vc.PlatformConfig, vc.Network)
+		if err != nil {
+			return nil, fmt.Errorf("vat %q: platformConfig: %w", name, err)
+		}
 		spec.Vats = append(spec.Vats, router.VatSpec{
 			Name:           name,
 			Script:         b.Script,
@@ -63,7 +67,7 @@ func (k *Kernel) subclusterSpec(ctx context.Context, cfg *ClusterConfig, systemN
 			BundleName:     b.Name,
 			Parameters:     pd,
 			Globals:        vc.Globals,
-			PlatformConfig: vc.PlatformConfig,
+			PlatformConfig: platformConfig,
 			Config:         vcJSON,
 		})
 	}
@@ -95,6 +99,26 @@ func (k *Kernel) vatBundle(ctx context.Context, cfg *ClusterConfig, name string,
 		return b, nil
 	}
 	return nil, fmt.Errorf("vat %q: needs one of sourceSpec, bundleSpec or bundleName", name)
+}
+
+// withNetwork folds a vat's "network" entry into its platformConfig, where
+// the worker's fetch endowment reads network.allowedHosts.
+func withNetwork(pc json.RawMessage, n *VatNetworkConfig) (json.RawMessage, error) {
+	if n == nil {
+		return pc, nil
+	}
+	m := map[string]json.RawMessage{}
+	if len(pc) > 0 {
+		if err := json.Unmarshal(pc, &m); err != nil {
+			return nil, err
+		}
+	}
+	nb, err := json.Marshal(n)
+	if err != nil {
+		return nil, err
+	}
+	m["network"] = nb
+	return json.Marshal(m)
 }
 
 // DefaultGlobalNames is every endowment a vat may ask for by default.

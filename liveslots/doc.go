@@ -12,12 +12,25 @@
 // vat is quiescent: goja drains its promise job queue when a top-level call
 // returns, so every turn a delivery causes happens inside it.
 //
+// Between deliveries the vat has an event loop of its own: endowments
+// (timers, fetch) queue callbacks from other goroutines, Ready signals them
+// and RunPending runs them on the vat's goroutine, each as one turn. The
+// syscalls such a turn makes are outside any delivery: they are held, the
+// first one calls wantCrank, and they travel at the head of the next
+// delivery's result (the kernel sends a Flush delivery for them when it has
+// nothing else for the vat). Close and a stopVat delivery tear the
+// endowments down.
+//
 // # What vat code sees
 //
 // The ECMAScript standard library (frozen; Date.now(), new Date() and
-// Math.random() throw in secure mode), harden, console, and the built-in
-// modules its bundle requires through __ocap_require (also passed as
-// `require`, which esbuild's output for external imports uses):
+// Math.random() throw in secure mode), harden, console, the endowments its
+// config's globals ask for (package endowments builds them; each is hardened
+// and installed before the bundle runs; a name the kernel's allowlist or the
+// factory lacks fails the start with `Vat "<id>" requested unknown global
+// "<name>"`), and the built-in modules its bundle requires through
+// __ocap_require (also passed as `require`, which esbuild's output for
+// external imports uses):
 //
 //	@endo/eventual-send          E
 //	@endo/far                    E, Far, Remotable, getInterfaceOf, passStyleOf

@@ -203,5 +203,9 @@
     return err;
   };
 
-  return { startVat, message, notify, endCrank, inspect };
+  // installGlobal adds one endowment to the vat's global object, hardened
+  // and locked, before the vat's bundle runs.
+  const installGlobal = (name, value) => defineGlobal(name, harden(value));
+
+  return { startVat, message, notify, endCrank, inspect, installGlobal };
 });

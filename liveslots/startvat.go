@@ -33,6 +33,7 @@ func (v *Vat) startVat(s *workerpb.StartVat) error {
 	err := v.startVatJS(s)
 	if err != nil {
 		v.startErr = err.Error()
+		v.runTeardown() // a vat that did not start holds nothing
 		return err
 	}
 	v.started = true
@@ -40,10 +41,8 @@ func (v *Vat) startVat(s *workerpb.StartVat) error {
 }
 
 func (v *Vat) startVatJS(s *workerpb.StartVat) error {
-	// Endowments come from another package later; until then no global
-	// can be granted.
-	if g := s.GetGlobals(); len(g) > 0 {
-		return fmt.Errorf(`Vat "%s" requested unknown global "%s"`, s.GetVatId(), g[0])
+	if err := v.installEndowments(s); err != nil {
+		return err
 	}
 	name := s.GetBundleName()
 	if name == "" {

@@ -7,6 +7,7 @@ import (
 	"github.com/dop251/goja"
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/ocapgo/ocap/endowments"
 	"github.com/ocapgo/ocap/proto/workerpb"
 )
 
@@ -29,6 +30,16 @@ type Vat struct {
 	jsEndCrank goja.Callable
 	jsInspect  goja.Callable
 
+	jsInstallGlobal goja.Callable
+
+	// Endowments and the event loop their callbacks come back through.
+	makeGlobals  endowments.Factory
+	knownGlobals []string // the names makeGlobals offers, when known
+	teardown     func()
+	loop         *eventLoop
+	runGo        goja.Callable // calls turn inside goja, see runTurn
+	turn         func()
+
 	inDelivery bool
 	syscalls   []*workerpb.Syscall // made during the current delivery
 	pending    []*workerpb.Syscall // made between deliveries, for Flush
@@ -47,7 +58,7 @@ type Vat struct {
 // New makes a runtime with frozen intrinsics and liveslots loaded, ready for
 // StartVat. wantCrank is called when the vat makes syscalls outside a
 // delivery, to ask the kernel for a Flush (it may be nil).
-func New(logger hclog.Logger, wantCrank func()) (v *Vat, err error) {
+func New(logger hclog.Logger, wantCrank func(), opts ...Option) (v *Vat, err error) {
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
@@ -57,11 +68,17 @@ func New(logger hclog.Logger, wantCrank func()) (v *Vat, err error) {
 		}
 	}()
 	v = &Vat{
-		logger:    logger,
-		log:       logger,
-		wantCrank: wantCrank,
-		rt:        goja.New(),
-		unhandled: map[*goja.Promise]struct{}{},
+		logger:       logger,
+		log:          logger,
+		wantCrank:    wantCrank,
+		rt:           goja.New(),
+		unhandled:    map[*goja.Promise]struct{}{},
+		makeGlobals:  endowments.Make,
+		knownGlobals: endowments.Names,
+		loop:         newEventLoop(),
+	}
+	for _, o := range opts {
+		o(v)
 	}
 	v.rt.SetMaxCallStackSize(maxCallDepth)
 	v.rt.SetPromiseRejectionTracker(v.trackRejection)
@@ -74,11 +91,12 @@ func New(logger hclog.Logger, wantCrank func()) (v *Vat, err error) {
 		return nil, err
 	}
 	for name, dst := range map[string]*goja.Callable{
-		"startVat": &v.jsStartVat,
-		"message":  &v.jsMessage,
-		"notify":   &v.jsNotify,
-		"endCrank": &v.jsEndCrank,
-		"inspect":  &v.jsInspect,
+		"startVat":      &v.jsStartVat,
+		"message":       &v.jsMessage,
+		"notify":        &v.jsNotify,
+		"endCrank":      &v.jsEndCrank,
+		"inspect":       &v.jsInspect,
+		"installGlobal": &v.jsInstallGlobal,
 	} {
 		fn, ok := goja.AssertFunction(dispatch.Get(name))
 		if !ok {
@@ -86,13 +104,22 @@ func New(logger hclog.Logger, wantCrank func()) (v *Vat, err error) {
 		}
 		*dst = fn
 	}
+	v.runGo, _ = goja.AssertFunction(v.rt.ToValue(func(goja.FunctionCall) goja.Value {
+		if v.turn != nil {
+			v.turn()
+		}
+		return goja.Undefined()
+	}))
 	return v, nil
 }
 
-// Close releases the runtime. Later deliveries fail.
+// Close tears the endowments down (timers, requests, body streams) and
+// releases the runtime. Later deliveries fail.
 func (v *Vat) Close() {
+	v.runTeardown()
 	v.rt = nil
 	v.jsStartVat, v.jsMessage, v.jsNotify, v.jsEndCrank, v.jsInspect = nil, nil, nil, nil, nil
+	v.jsInstallGlobal, v.runGo = nil, nil
 	v.unhandled = nil
 	v.pending = nil
 }
@@ -108,6 +135,12 @@ func (v *Vat) Deliver(d *workerpb.Delivery) (res *workerpb.DeliveryResult) {
 	}
 	v.inDelivery = true
 	v.syscalls = nil
+	if takesPending(d) {
+		// What the vat did between deliveries (timer callbacks, fetch
+		// completions) comes first, in the order it happened: this
+		// delivery may refer to what those syscalls introduced.
+		v.syscalls, v.pending = v.pending, nil
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			res.Error = fmt.Sprintf("liveslots: internal error: %v", r)
@@ -131,9 +164,13 @@ func (v *Vat) deliver(d *workerpb.Delivery, res *workerpb.DeliveryResult) error 
 	case *workerpb.Delivery_StartVat:
 		return v.startVat(k.StartVat)
 	case *workerpb.Delivery_Flush:
-		v.syscalls, v.pending = v.pending, nil
 		return v.endCrank()
-	case *workerpb.Delivery_StopVat, *workerpb.Delivery_BringOutYourDead,
+	case *workerpb.Delivery_StopVat:
+		// The vat is done: its timers, requests and streams go now,
+		// before the worker exits.
+		v.runTeardown()
+		return nil
+	case *workerpb.Delivery_BringOutYourDead,
 		*workerpb.Delivery_DropExports, *workerpb.Delivery_RetireExports,
 		*workerpb.Delivery_RetireImports:
 		// Nothing to collect yet: the vat holds everything strongly.
@@ -150,6 +187,17 @@ func (v *Vat) deliver(d *workerpb.Delivery, res *workerpb.DeliveryResult) error 
 	default:
 		return fmt.Errorf("liveslots: unknown delivery kind %T", k)
 	}
+}
+
+// takesPending: deliveries whose syscalls the kernel applies also carry
+// the syscalls made since the last one (a ping's are not applied, and
+// nothing can precede startVat).
+func takesPending(d *workerpb.Delivery) bool {
+	switch d.GetKind().(type) {
+	case *workerpb.Delivery_Ping, *workerpb.Delivery_StartVat:
+		return false
+	}
+	return true
 }
 
 func (v *Vat) ready() error {

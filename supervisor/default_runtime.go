@@ -3,14 +3,20 @@ package supervisor
 import (
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/ocapgo/ocap/endowments"
 	"github.com/ocapgo/ocap/liveslots"
 )
 
-// newDefaultRuntime runs vats with liveslots on goja.
-func newDefaultRuntime(logger hclog.Logger, wantCrank func()) (Runtime, error) {
-	v, err := liveslots.New(logger, wantCrank)
-	if err != nil {
-		return nil, err
+// newDefaultRuntime runs vats with liveslots on goja, their endowments
+// built by makeGlobals (endowments.Make when nil).
+func newDefaultRuntime(makeGlobals endowments.Factory) NewRuntimeFunc {
+	return func(logger hclog.Logger, wantCrank func()) (Runtime, error) {
+		v, err := liveslots.New(logger, wantCrank, liveslots.WithEndowments(makeGlobals))
+		if err != nil {
+			return nil, err
+		}
+		return v, nil
 	}
-	return v, nil
 }
+
+var _ EventLoop = (*liveslots.Vat)(nil)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/ocapgo/ocap/endowments"
 	"github.com/ocapgo/ocap/supervisor/handshake"
 )
 
@@ -16,8 +17,15 @@ type Options struct {
 	Logger hclog.Logger
 
 	// NewRuntime builds the vat runtime. A worker without one answers
-	// every delivery with an error saying so.
+	// every delivery with an error saying so. Defaults to liveslots on
+	// goja with MakeAllowedGlobals.
 	NewRuntime NewRuntimeFunc
+
+	// MakeAllowedGlobals builds the endowments a vat asks for (its
+	// config's globals): the guide's makeAllowedGlobals. It is used by
+	// the default NewRuntime only. Defaults to endowments.Make; see the
+	// endowments package for an example of a custom one.
+	MakeAllowedGlobals endowments.Factory
 }
 
 func (o Options) withDefaults() Options {
@@ -25,7 +33,7 @@ func (o Options) withDefaults() Options {
 		o.Logger = defaultLogger()
 	}
 	if o.NewRuntime == nil {
-		o.NewRuntime = newDefaultRuntime
+		o.NewRuntime = newDefaultRuntime(o.MakeAllowedGlobals)
 	}
 	return o
 }

@@ -22,6 +22,21 @@ type Runtime interface {
 	Close()
 }
 
+// EventLoop is implemented by a Runtime whose vat has work of its own
+// between deliveries: timer callbacks, fetch completions. The vat
+// goroutine waits on Ready together with the next delivery and, when it
+// fires, calls RunPending; so queued callbacks never run during a
+// delivery, and they run in the order they were queued. Syscalls they
+// make are the runtime's to buffer (it calls wantCrank so that the kernel
+// sends a Flush delivery to collect them).
+type EventLoop interface {
+	// Ready receives a value when callbacks are queued; signals may
+	// coalesce, so RunPending runs everything queued so far.
+	Ready() <-chan struct{}
+	// RunPending runs the queued callbacks, each as one turn of the vat.
+	RunPending()
+}
+
 // NewRuntimeFunc builds a vat runtime. wantCrank may be called from any
 // goroutine whenever the vat has work outside a delivery (a timer fired, a
 // fetch completed): the kernel then sends a flush delivery, during which the

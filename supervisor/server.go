@@ -37,6 +37,10 @@ func (s *server) Stream(stream grpc.BidiStreamingServer[workerpb.Delivery, worke
 		return status.Error(codes.FailedPrecondition, "this vat worker already serves a kernel stream")
 	}
 	defer close(s.ended)
+	// The vat ends with its stream: closing it right away runs the
+	// endowments' teardown (timers, requests, body streams) before the
+	// kernel's kill arrives.
+	defer s.vat.close(closeLimit)
 
 	out := &sender{stream: stream, logger: s.logger}
 	defer out.close()

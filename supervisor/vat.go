@@ -52,10 +52,19 @@ func (v *vatLoop) run(newRuntime NewRuntimeFunc) {
 	if err != nil {
 		v.logger.Error("cannot start the vat runtime", "error", err)
 	}
+	// Between deliveries the vat's own event loop runs (a nil channel
+	// when the runtime has none: that case never fires).
+	var ready <-chan struct{}
+	loop, _ := rt.(EventLoop)
+	if loop != nil {
+		ready = loop.Ready()
+	}
 	for {
 		select {
 		case j := <-v.jobs:
 			j.reply(v.deliver(rt, err, j.d))
+		case <-ready:
+			v.runPending(loop)
 		case <-v.stop:
 			if rt != nil {
 				v.closeRuntime(rt)
@@ -110,6 +119,17 @@ func (v *vatLoop) deliver(rt Runtime, startErr error, d *workerpb.Delivery) (res
 		res = &workerpb.DeliveryResult{Error: "vat runtime returned no delivery result"}
 	}
 	return res
+}
+
+// runPending runs the vat's queued callbacks; a panic there is logged and
+// the worker goes on.
+func (v *vatLoop) runPending(loop EventLoop) {
+	defer func() {
+		if r := recover(); r != nil {
+			v.logger.Error("vat runtime panicked in its event loop", "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	loop.RunPending()
 }
 
 func (v *vatLoop) closeRuntime(rt Runtime) {

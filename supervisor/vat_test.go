@@ -169,3 +169,53 @@ func TestWatchParent(t *testing.T) {
 		}
 	})
 }
+
+// loopRuntime is a scripted runtime with an event loop.
+type loopRuntime struct {
+	*scriptedRuntime
+	ready     chan struct{}
+	ran       chan struct{}
+	inDeliver atomic.Bool
+	overlap   atomic.Bool
+}
+
+func (r *loopRuntime) Ready() <-chan struct{} { return r.ready }
+func (r *loopRuntime) RunPending() {
+	if r.inDeliver.Load() {
+		r.overlap.Store(true)
+	}
+	r.ran <- struct{}{}
+}
+
+func TestVatLoopRunsTheEventLoopBetweenDeliveries(t *testing.T) {
+	rt := &loopRuntime{ready: make(chan struct{}, 1), ran: make(chan struct{}, 10)}
+	release := make(chan struct{})
+	rt.scriptedRuntime = newScripted(func(d *workerpb.Delivery) *workerpb.DeliveryResult {
+		rt.inDeliver.Store(true)
+		defer rt.inDeliver.Store(false)
+		if d.GetId() == 1 {
+			rt.ready <- struct{}{} // callbacks queued during a delivery wait for it to end
+			<-release
+		}
+		return &workerpb.DeliveryResult{}
+	})
+	v := startVat(testutil.Logger(t), func(hclog.Logger, func()) (Runtime, error) { return rt, nil })
+	defer v.close(time.Second)
+	got := make(chan *workerpb.DeliveryResult, 1)
+	v.jobs <- job{d: withID(testutil.Ping(), 1), reply: func(r *workerpb.DeliveryResult) { got <- r }}
+	select {
+	case <-rt.ran:
+		t.Fatal("RunPending ran during a delivery")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	<-got
+	select {
+	case <-rt.ran:
+	case <-time.After(10 * time.Second):
+		t.Fatal("RunPending did not run after the delivery")
+	}
+	if rt.overlap.Load() {
+		t.Fatal("RunPending overlapped a delivery")
+	}
+}
