@@ -157,141 +157,78 @@ func outputFormat(f *flagSet) (table bool, err error) {
 	}
 }
 
-func statusVerb(args []string, stdout, _ io.Writer) error {
-	f, _, err := clientArgs(args, 0, 0, "output")
-	if err != nil {
-		return err
+// listVerb makes status and subclusters: JSON, or a table with --output table.
+func listVerb[T any](get func(*control.Client, context.Context) (T, error), table func(io.Writer, T) error) func([]string, io.Writer, io.Writer) error {
+	return func(args []string, stdout, _ io.Writer) error {
+		f, _, err := clientArgs(args, 0, 0, "output")
+		if err != nil {
+			return err
+		}
+		asTable, err := outputFormat(f)
+		if err != nil {
+			return err
+		}
+		c, ctx, cancel := clientFor(f)
+		defer cancel()
+		v, err := get(c, ctx)
+		if err != nil {
+			return err
+		}
+		if asTable {
+			return table(stdout, v)
+		}
+		return printJSON(stdout, v)
 	}
-	table, err := outputFormat(f)
-	if err != nil {
-		return err
-	}
-	c, ctx, cancel := clientFor(f)
-	defer cancel()
-	st, err := c.Status(ctx)
-	if err != nil {
-		return err
-	}
-	if table {
-		return printStatusTable(stdout, st)
-	}
-	return printJSON(stdout, st)
 }
 
-func subclustersVerb(args []string, stdout, _ io.Writer) error {
-	f, _, err := clientArgs(args, 0, 0, "output")
-	if err != nil {
-		return err
+// callVerb makes a verb of n positional arguments (0 or 1) that calls the
+// daemon and prints what call answers.
+func callVerb(n int, call func(ctx context.Context, c *control.Client, arg string) (any, error)) func([]string, io.Writer, io.Writer) error {
+	return func(args []string, stdout, _ io.Writer) error {
+		f, pos, err := clientArgs(args, n, n)
+		if err != nil {
+			return err
+		}
+		arg := ""
+		if n > 0 {
+			arg = pos[0]
+		}
+		c, ctx, cancel := clientFor(f)
+		defer cancel()
+		out, err := call(ctx, c, arg)
+		if err != nil {
+			return err
+		}
+		return printJSON(stdout, out)
 	}
-	table, err := outputFormat(f)
-	if err != nil {
-		return err
-	}
-	c, ctx, cancel := clientFor(f)
-	defer cancel()
-	subs, err := c.Subclusters(ctx)
-	if err != nil {
-		return err
-	}
-	if table {
-		return printSubclustersTable(stdout, subs)
-	}
-	return printJSON(stdout, subs)
 }
 
-func systemRootVerb(args []string, stdout, _ io.Writer) error {
-	f, pos, err := clientArgs(args, 1, 1)
-	if err != nil {
-		return err
-	}
-	c, ctx, cancel := clientFor(f)
-	defer cancel()
-	root, err := c.SystemRoot(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	return printJSON(stdout, root)
-}
+var (
+	statusVerb      = listVerb((*control.Client).Status, printStatusTable)
+	subclustersVerb = listVerb((*control.Client).Subclusters, printSubclustersTable)
 
-func terminateVerb(args []string, stdout, _ io.Writer) error {
-	f, pos, err := clientArgs(args, 1, 1)
-	if err != nil {
-		return err
-	}
-	c, ctx, cancel := clientFor(f)
-	defer cancel()
-	if err := c.Terminate(ctx, pos[0]); err != nil {
-		return err
-	}
-	return printJSON(stdout, control.TerminateResponse{SubclusterID: pos[0], Terminated: true})
-}
-
-func pingVatVerb(args []string, stdout, _ io.Writer) error {
-	f, pos, err := clientArgs(args, 1, 1)
-	if err != nil {
-		return err
-	}
-	c, ctx, cancel := clientFor(f)
-	defer cancel()
-	pong, err := c.PingVat(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	return printJSON(stdout, pong)
-}
-
-func revokeVerb(args []string, stdout, _ io.Writer) error {
-	f, pos, err := clientArgs(args, 1, 1)
-	if err != nil {
-		return err
-	}
-	c, ctx, cancel := clientFor(f)
-	defer cancel()
-	if err := c.Revoke(ctx, pos[0]); err != nil {
-		return err
-	}
-	return printJSON(stdout, control.RevokeResponse{Kref: pos[0], Revoked: true})
-}
-
-func revokedVerb(args []string, stdout, _ io.Writer) error {
-	f, pos, err := clientArgs(args, 1, 1)
-	if err != nil {
-		return err
-	}
-	c, ctx, cancel := clientFor(f)
-	defer cancel()
-	revoked, err := c.IsRevoked(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	return printJSON(stdout, revoked)
-}
-
-func restartVatVerb(args []string, stdout, _ io.Writer) error {
-	f, pos, err := clientArgs(args, 1, 1)
-	if err != nil {
-		return err
-	}
-	c, ctx, cancel := clientFor(f)
-	defer cancel()
-	if err := c.RestartVat(ctx, pos[0]); err != nil {
-		return err
-	}
-	return printJSON(stdout, control.RestartVatResponse{VatID: pos[0], Restarted: true})
-}
-
-func resetVerb(args []string, stdout, _ io.Writer) error {
-	f, _, err := clientArgs(args, 0, 0)
-	if err != nil {
-		return err
-	}
-	c, ctx, cancel := clientFor(f)
-	defer cancel()
-	if err := c.Reset(ctx); err != nil {
-		return err
-	}
-	return printJSON(stdout, control.ResetResponse{Reset: true})
-}
+	systemRootVerb = callVerb(1, func(ctx context.Context, c *control.Client, name string) (any, error) {
+		return c.SystemRoot(ctx, name)
+	})
+	terminateVerb = callVerb(1, func(ctx context.Context, c *control.Client, id string) (any, error) {
+		return control.TerminateResponse{SubclusterID: id, Terminated: true}, c.Terminate(ctx, id)
+	})
+	pingVatVerb = callVerb(1, func(ctx context.Context, c *control.Client, id string) (any, error) {
+		return c.PingVat(ctx, id)
+	})
+	revokeVerb = callVerb(1, func(ctx context.Context, c *control.Client, kref string) (any, error) {
+		return control.RevokeResponse{Kref: kref, Revoked: true}, c.Revoke(ctx, kref)
+	})
+	revokedVerb = callVerb(1, func(ctx context.Context, c *control.Client, kref string) (any, error) {
+		return c.IsRevoked(ctx, kref)
+	})
+	restartVatVerb = callVerb(1, func(ctx context.Context, c *control.Client, id string) (any, error) {
+		return control.RestartVatResponse{VatID: id, Restarted: true}, c.RestartVat(ctx, id)
+	})
+	resetVerb = callVerb(0, func(ctx context.Context, c *control.Client, _ string) (any, error) {
+		return control.ResetResponse{Reset: true}, c.Reset(ctx)
+	})
+)
 
 // stopVerb asks the daemon to stop, then waits until it has exited, so
 // that a script may start another daemon on the same store right after.
