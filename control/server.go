@@ -198,6 +198,21 @@ func badRequest(format string, args ...any) error {
 
 // decodeBody reads exactly one JSON object into v, refusing unknown fields
 // so that a misspelt field is an error rather than silently ignored.
+// checkedRequest is a request body that can say what is missing from it.
+type checkedRequest interface{ check() error }
+
+// decode reads and checks a request body, then finds the kernel: the
+// first steps of every POST endpoint that takes a body.
+func (s *Server) decode(w http.ResponseWriter, r *http.Request, req checkedRequest) (*ocap.Kernel, error) {
+	if err := decodeBody(w, r, req); err != nil {
+		return nil, err
+	}
+	if err := req.check(); err != nil {
+		return nil, err
+	}
+	return s.kernel()
+}
+
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	dec.DisallowUnknownFields()
@@ -252,16 +267,7 @@ func (s *Server) systemRoot(_ http.ResponseWriter, r *http.Request) (any, error)
 
 func (s *Server) launch(w http.ResponseWriter, r *http.Request) (any, error) {
 	var req LaunchRequest
-	if err := decodeBody(w, r, &req); err != nil {
-		return nil, err
-	}
-	if req.Path == "" {
-		return nil, badRequest(`missing "path": the absolute path of a cluster config file`)
-	}
-	if !filepath.IsAbs(req.Path) {
-		return nil, badRequest("path %q is not absolute: the daemon does not share the client's working directory", req.Path)
-	}
-	k, err := s.kernel()
+	k, err := s.decode(w, r, &req)
 	if err != nil {
 		return nil, err
 	}
@@ -285,22 +291,11 @@ func (s *Server) launch(w http.ResponseWriter, r *http.Request) (any, error) {
 
 func (s *Server) send(w http.ResponseWriter, r *http.Request) (any, error) {
 	var req SendRequest
-	if err := decodeBody(w, r, &req); err != nil {
-		return nil, err
-	}
-	switch {
-	case req.Kref == "":
-		return nil, badRequest(`missing "kref": the object or promise to send to, like "ko12"`)
-	case req.Method == "":
-		return nil, badRequest(`missing "method"`)
-	case req.TimeoutMs < 0:
-		return nil, badRequest(`"timeoutMs" is negative`)
-	}
-	args, err := argValues(req.Args)
+	k, err := s.decode(w, r, &req)
 	if err != nil {
 		return nil, err
 	}
-	k, err := s.kernel()
+	args, err := argValues(req.Args)
 	if err != nil {
 		return nil, err
 	}
@@ -333,13 +328,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) (any, error) {
 
 func (s *Server) terminate(w http.ResponseWriter, r *http.Request) (any, error) {
 	var req TerminateRequest
-	if err := decodeBody(w, r, &req); err != nil {
-		return nil, err
-	}
-	if req.SubclusterID == "" {
-		return nil, badRequest(`missing "subclusterId", like "s1"`)
-	}
-	k, err := s.kernel()
+	k, err := s.decode(w, r, &req)
 	if err != nil {
 		return nil, err
 	}
@@ -352,13 +341,7 @@ func (s *Server) terminate(w http.ResponseWriter, r *http.Request) (any, error) 
 
 func (s *Server) pingVat(w http.ResponseWriter, r *http.Request) (any, error) {
 	var req PingVatRequest
-	if err := decodeBody(w, r, &req); err != nil {
-		return nil, err
-	}
-	if req.VatID == "" {
-		return nil, badRequest(`missing "vatId", like "v1"`)
-	}
-	k, err := s.kernel()
+	k, err := s.decode(w, r, &req)
 	if err != nil {
 		return nil, err
 	}
@@ -376,13 +359,7 @@ func (s *Server) pingVat(w http.ResponseWriter, r *http.Request) (any, error) {
 
 func (s *Server) revoke(w http.ResponseWriter, r *http.Request) (any, error) {
 	var req RevokeRequest
-	if err := decodeBody(w, r, &req); err != nil {
-		return nil, err
-	}
-	if req.Kref == "" {
-		return nil, badRequest(`missing "kref": the object to revoke, like "ko12"`)
-	}
-	k, err := s.kernel()
+	k, err := s.decode(w, r, &req)
 	if err != nil {
 		return nil, err
 	}
@@ -411,13 +388,7 @@ func (s *Server) revoked(_ http.ResponseWriter, r *http.Request) (any, error) {
 
 func (s *Server) restartVat(w http.ResponseWriter, r *http.Request) (any, error) {
 	var req RestartVatRequest
-	if err := decodeBody(w, r, &req); err != nil {
-		return nil, err
-	}
-	if req.VatID == "" {
-		return nil, badRequest(`missing "vatId", like "v1"`)
-	}
-	k, err := s.kernel()
+	k, err := s.decode(w, r, &req)
 	if err != nil {
 		return nil, err
 	}
@@ -447,4 +418,45 @@ func (s *Server) stopDaemon(_ http.ResponseWriter, r *http.Request) (any, error)
 	s.log.Info("stop requested through the control API")
 	s.stopOnce.Do(s.stop)
 	return StopResponse{Stopping: true, PID: os.Getpid()}, nil
+}
+
+func (req *LaunchRequest) check() error {
+	switch {
+	case req.Path == "":
+		return badRequest(`missing "path": the absolute path of a cluster config file`)
+	case !filepath.IsAbs(req.Path):
+		return badRequest("path %q is not absolute: the daemon does not share the client's working directory", req.Path)
+	}
+	return nil
+}
+
+func (req *SendRequest) check() error {
+	switch {
+	case req.Kref == "":
+		return badRequest(`missing "kref": the object or promise to send to, like "ko12"`)
+	case req.Method == "":
+		return badRequest(`missing "method"`)
+	case req.TimeoutMs < 0:
+		return badRequest(`"timeoutMs" is negative`)
+	}
+	return nil
+}
+
+func (req *TerminateRequest) check() error {
+	return need("subclusterId", req.SubclusterID, `, like "s1"`)
+}
+func (req *PingVatRequest) check() error { return need("vatId", req.VatID, `, like "v1"`) }
+func (req *RestartVatRequest) check() error {
+	return need("vatId", req.VatID, `, like "v1"`)
+}
+func (req *RevokeRequest) check() error {
+	return need("kref", req.Kref, `: the object to revoke, like "ko12"`)
+}
+
+// need refuses a request whose field is empty.
+func need(field, value, hint string) error {
+	if value == "" {
+		return badRequest("missing %q%s", field, hint)
+	}
+	return nil
 }
