@@ -8,8 +8,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ocapgo/ocap/marshal"
+	"github.com/ocapgo/ocap/platform"
 )
 
 // VatSpec is one vat of a subcluster, its bundle already built.
@@ -76,18 +78,27 @@ func (r *Router) Launch(ctx context.Context, spec SubclusterSpec) (*LaunchResult
 		}
 		return nil, err
 	}
-	for _, id := range sc.Vats {
+	// Worker processes start all at once (most of a launch is process
+	// start-up); the vats then start in them one by one, in config order.
+	workers, err := r.launchWorkers(ctx, sc.Vats)
+	if err != nil {
+		return fail(err)
+	}
+	for i, id := range sc.Vats {
 		err := r.do(ctx, func() error {
 			rec, _ := r.vat(id)
-			return r.startVat(ctx, rec)
+			w := workers[i]
+			workers[i] = nil
+			return r.startVatIn(ctx, rec, w)
 		})
 		if err != nil {
+			killAll(workers)
 			return fail(err)
 		}
 	}
 	var ch chan Settlement
 	var kp string
-	err := r.do(ctx, func() error {
+	err = r.do(ctx, func() error {
 		methargs, err := r.bootstrapMessage(&sc)
 		if err != nil {
 			return err
@@ -116,6 +127,44 @@ func (r *Router) Launch(ctx context.Context, spec SubclusterSpec) (*LaunchResult
 		return fail(err)
 	}
 	return &LaunchResult{SubclusterID: sc.ID, RootKref: sc.RootKref, BootstrapResult: s.Data}, nil
+}
+
+// launchWorkers starts one worker per vat, concurrently.
+func (r *Router) launchWorkers(ctx context.Context, vats []string) ([]platform.Worker, error) {
+	recs := make([]*vatRecord, len(vats))
+	err := r.do(ctx, func() error {
+		for i, id := range vats {
+			recs[i], _ = r.vat(id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	workers := make([]platform.Worker, len(vats))
+	errs := make([]error, len(vats))
+	var wg sync.WaitGroup
+	for i, rec := range recs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			workers[i], errs[i] = r.launchWorker(rec)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		killAll(workers)
+		return nil, err
+	}
+	return workers, nil
+}
+
+func killAll(workers []platform.Worker) {
+	for _, w := range workers {
+		if w != nil {
+			_ = w.Kill()
+		}
+	}
 }
 
 // createSubcluster writes the records of a launching subcluster: its vats,
@@ -243,9 +292,23 @@ func (r *Router) Restore(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, id := range ids {
-		err := r.do(ctx, func() error { return r.restartVat(id) })
+	// Workers start restoreBatch at a time, concurrently; the vats then
+	// start in them in order.
+	const restoreBatch = 16
+	var workers []platform.Worker
+	for i, id := range ids {
+		if i%restoreBatch == 0 {
+			killAll(workers)
+			end := min(i+restoreBatch, len(ids))
+			if workers, err = r.launchWorkers(ctx, ids[i:end]); err != nil {
+				workers = make([]platform.Worker, end-i) // each vat launches its own below
+			}
+		}
+		w := workers[i%restoreBatch]
+		workers[i%restoreBatch] = nil
+		err := r.do(ctx, func() error { return r.restartVatIn(id, w) })
 		if errors.Is(err, ctx.Err()) && ctx.Err() != nil {
+			killAll(workers)
 			return err
 		}
 		if err != nil {

@@ -12,13 +12,27 @@ import (
 // startVat launches a worker for rec and runs buildRootObject in it. The
 // vat's syscalls during start-up (baggage writes) belong to the caller's crank.
 func (r *Router) startVat(ctx context.Context, rec *vatRecord) error {
-	script, ok := r.k.get("bundle." + rec.Bundle)
-	if !ok {
-		return fmt.Errorf("vat %s (%s): its bundle %s is missing from the store", rec.ID, rec.Name, rec.Bundle)
+	w, err := r.launchWorker(rec)
+	if err != nil {
+		return err
 	}
+	return r.startVatIn(ctx, rec, w)
+}
+
+func (r *Router) launchWorker(rec *vatRecord) (platform.Worker, error) {
 	w, err := r.launcher.Launch(r.ctx, platform.WorkerSpec{VatID: rec.ID, VatName: rec.Name, SubclusterID: rec.Subcluster})
 	if err != nil {
-		return fmt.Errorf("starting a worker for vat %s (%s): %w", rec.ID, rec.Name, err)
+		return nil, fmt.Errorf("starting a worker for vat %s (%s): %w", rec.ID, rec.Name, err)
+	}
+	return w, nil
+}
+
+// startVatIn runs buildRootObject in a worker already launched for rec.
+func (r *Router) startVatIn(ctx context.Context, rec *vatRecord, w platform.Worker) error {
+	script, ok := r.k.get("bundle." + rec.Bundle)
+	if !ok {
+		_ = w.Kill()
+		return fmt.Errorf("vat %s (%s): its bundle %s is missing from the store", rec.ID, rec.Name, rec.Bundle)
 	}
 	prefix := "vs." + rec.ID + "."
 	var store []*workerpb.VatstoreEntry
@@ -73,9 +87,16 @@ func (r *Router) vat(id string) (*vatRecord, bool) {
 // baggage. What only lived in the old worker's memory is gone: its
 // non-durable exports (sends to them fail), the promises it was deciding
 // (rejected) and the promises it had imported (forgotten).
-func (r *Router) restartVat(id string) error {
+func (r *Router) restartVat(id string) error { return r.restartVatIn(id, nil) }
+
+// restartVatIn is restartVat in a worker already launched for it (nil:
+// launch one).
+func (r *Router) restartVatIn(id string, fresh platform.Worker) error {
 	rec, ok := r.vat(id)
 	if !ok {
+		if fresh != nil {
+			_ = fresh.Kill()
+		}
 		return fmt.Errorf("%w %s", ErrUnknownVat, id)
 	}
 	if w, ok := r.workers[id]; ok {
@@ -101,7 +122,10 @@ func (r *Router) restartVat(id string) error {
 			r.dropCList(id, vref, kref)
 		}
 	}
-	return r.startVat(r.ctx, rec)
+	if fresh == nil {
+		return r.startVat(r.ctx, rec)
+	}
+	return r.startVatIn(r.ctx, rec, fresh)
 }
 
 // terminateVat kills a vat for good: its worker dies, its exports answer
