@@ -4,7 +4,9 @@
 //   - durable vat-to-vat round trips per second (alice awaits E(bob).ping(i)
 //     in a loop; every crank commits) on SQLite and on PostgreSQL;
 //   - cold launch of a 2-vat subcluster (workers started, buildRootObject,
-//     bootstrap) on SQLite.
+//     bootstrap) on SQLite;
+//   - kernel restart with 100 idle vats on SQLite: a new kernel over the
+//     store of a stopped one, until every vat answers PingVat.
 //
 // make bench runs it; flags pick the sizes.
 package main
@@ -20,6 +22,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -33,6 +36,7 @@ import (
 func main() {
 	roundTrips := flag.Int("round-trips", 5000, "round trips per ping-pong run")
 	launches := flag.Int("launches", 10, "cold launches to time")
+	idleVats := flag.Int("idle-vats", 100, "idle vats the kernel restart row restores")
 	cpuProfile := flag.String("cpuprofile", "", "write the kernel's CPU profile of the SQLite ping-pong to this file")
 	workerProfiles := flag.String("worker-cpuprofile-dir", "", "make every vat-worker write its CPU profile into this folder")
 	pgURL := flag.String("postgres", envOr("OCAP_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"), "PostgreSQL server for the Postgres rows")
@@ -41,13 +45,13 @@ func main() {
 	if *workerProfiles != "" {
 		workerEnv = []string{"OCAP_WORKER_CPUPROFILE_DIR=" + *workerProfiles}
 	}
-	if err := run(*roundTrips, *launches, *pgURL); err != nil {
+	if err := run(*roundTrips, *launches, *idleVats, *pgURL); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(roundTrips, launches int, pgURL string) error {
+func run(roundTrips, launches, idleVats int, pgURL string) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "ocap-bench-")
 	if err != nil {
@@ -79,7 +83,94 @@ func run(roundTrips, launches int, pgURL string) error {
 	}
 	fmt.Printf("%-44s %14.1f %s\n", "cold launch of 2 vats, median", ms(median), "ms")
 	fmt.Printf("%-44s %14.1f %s\n", "cold launch of 2 vats, best", ms(best), "ms")
+
+	restart, err := restartIdle(ctx, dir, idleVats)
+	if err != nil {
+		return fmt.Errorf("kernel restart with %d idle vats: %w", idleVats, err)
+	}
+	fmt.Printf("%-44s %14.1f %s\n", fmt.Sprintf("kernel restart, %d idle vats, SQLite", idleVats), ms(restart), "ms")
 	return nil
+}
+
+// restartIdle launches one subcluster of n idle vats, stops the kernel, and
+// times a new kernel over the same SQLite store (store opened, every vat
+// restored from its baggage) until every vat answers PingVat.
+func restartIdle(ctx context.Context, dir string, n int) (time.Duration, error) {
+	cfgDir := filepath.Join(dir, "idle")
+	if err := os.MkdirAll(cfgDir, 0o755); err != nil {
+		return 0, err
+	}
+	src := "import { makeDefaultExo } from '@metamask/kernel-utils/exo';\n" +
+		"export function buildRootObject() {\n" +
+		"  return makeDefaultExo('root', { bootstrap() { return 'idle'; } });\n}\n"
+	if err := os.WriteFile(filepath.Join(cfgDir, "idle.js"), []byte(src), 0o644); err != nil {
+		return 0, err
+	}
+	vats := make([]string, n)
+	for i := range vats {
+		vats[i] = fmt.Sprintf("%q: {\"sourceSpec\": \"idle.js\"}", fmt.Sprintf("idle%03d", i))
+	}
+	cfgJSON := `{"bootstrap": "idle000", "vats": {` + strings.Join(vats, ", ") + `}}`
+	cfgPath := filepath.Join(cfgDir, "cluster.json")
+	if err := os.WriteFile(cfgPath, []byte(cfgJSON), 0o644); err != nil {
+		return 0, err
+	}
+	cfg, err := ocap.LoadClusterConfig(cfgPath)
+	if err != nil {
+		return 0, err
+	}
+	dbURL := "sqlite://" + filepath.Join(dir, "restart.db")
+	logger := hclog.New(&hclog.LoggerOptions{Name: "bench", Output: os.Stderr, Level: hclog.Warn})
+	openKernel := func() (*ocap.Kernel, store.Store, error) {
+		db, err := store.Open(ctx, dbURL)
+		if err != nil {
+			return nil, nil, err
+		}
+		k, err := ocap.Make(ctx, platform.New(platform.Options{Logger: logger}), db,
+			ocap.Options{Logger: logger, LaunchTimeout: 10 * time.Minute})
+		if err != nil {
+			db.Close()
+			return nil, nil, err
+		}
+		return k, db, nil
+	}
+
+	k, db, err := openKernel()
+	if err != nil {
+		return 0, err
+	}
+	if _, err := k.LaunchSubcluster(ctx, cfg); err != nil {
+		k.Stop(ctx)
+		db.Close()
+		return 0, err
+	}
+	st, err := k.GetStatus(ctx)
+	if err == nil && len(st.Vats) != n {
+		err = fmt.Errorf("%d vats running after the launch, want %d", len(st.Vats), n)
+	}
+	if serr := k.Stop(ctx); err == nil {
+		err = serr
+	}
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, err
+	}
+
+	start := time.Now()
+	k, db, err = openKernel()
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	defer k.Stop(ctx)
+	for _, v := range st.Vats {
+		if pong, err := k.PingVat(ctx, v.ID); err != nil || pong != "pong" {
+			return 0, fmt.Errorf("ping vat %s after the restart: %q, %v", v.ID, pong, err)
+		}
+	}
+	return time.Since(start), nil
 }
 
 // profilePath, when set, receives a CPU profile of the first ping-pong run.

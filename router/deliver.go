@@ -132,7 +132,9 @@ func (r *Router) deliver(vat string, d *workerpb.Delivery) error {
 	if r.log.IsTrace() {
 		r.traceDelivery(vat, d)
 	}
-	ctx, cancel := context.WithTimeout(r.ctx, r.cfg.DeliveryTimeout)
+	// Stopping the kernel lets the crank in progress finish: only the
+	// delivery's own time limit cuts it short.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), r.cfg.DeliveryTimeout)
 	defer cancel()
 	res, err := w.Deliver(ctx, d)
 	if err != nil {

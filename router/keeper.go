@@ -263,7 +263,9 @@ func (k *keeper) forget() { clear(k.cache) }
 // are small next to the memory of the workers they describe.
 func (k *keeper) load(ctx context.Context) error {
 	err := k.st.Scan(ctx, "", func(key, value string) error {
-		k.cache[key] = cached{value, true}
+		if _, ok := k.cache[key]; !ok { // what the cache holds is as new or newer
+			k.cache[key] = cached{value, true}
+		}
 		return nil
 	})
 	if err != nil {

@@ -71,6 +71,9 @@ type Router struct {
 	serviceByKref                  map[string]*service
 	ioClosers                      map[string][]func() // by subcluster
 	fatal                          error               // a commit failed: the loop refuses further cranks
+	// restored is set once Restore has loaded the tables and restarted the
+	// vats: only then may the run queue move.
+	restored bool
 
 	mu      sync.Mutex
 	failure error          // r.fatal, readable from any goroutine
@@ -186,7 +189,7 @@ func (r *Router) loop() {
 			return
 		default:
 		}
-		if r.fatal == nil && r.step() {
+		if r.fatal == nil && r.restored && r.step() {
 			continue
 		}
 		select {
@@ -365,6 +368,13 @@ func (r *Router) afterCrank(err error) {
 	if err == nil {
 		return
 	}
+	if r.ctx.Err() != nil {
+		// Stopping: the crank was rolled back and the workers are going
+		// away; the next kernel redelivers. Nothing is restarted or
+		// terminated on the way out.
+		r.log.Debug("crank abandoned while stopping", "error", err)
+		return
+	}
 	var died *workerDiedError
 	var fault *vatFaultError
 	switch {
@@ -392,8 +402,8 @@ func (r *Router) afterCrank(err error) {
 
 // workerDied handles a worker that exited between deliveries.
 func (r *Router) workerDied(d death) {
-	if r.workers[d.vat] != d.w {
-		return // already replaced or terminated
+	if r.workers[d.vat] != d.w || r.ctx.Err() != nil {
+		return // already replaced or terminated, or the kernel is stopping
 	}
 	r.dropWorker(d.vat)
 	r.log.Warn("vat worker exited; restarting the vat", "vat", d.vat, "error", d.w.Err())

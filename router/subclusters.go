@@ -317,7 +317,7 @@ func (r *Router) Restore(ctx context.Context) error {
 			_ = r.do(ctx, func() error { r.terminateVat(id, reason); return nil })
 		}
 	}
-	return nil
+	return r.do(ctx, func() error { r.restored = true; return nil })
 }
 
 // SystemSubclusters lists the names of the system subclusters in the store.
