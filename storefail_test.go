@@ -3,12 +3,15 @@ package ocap_test
 import (
 	"context"
 	"errors"
+	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/ocapgo/ocap"
 	"github.com/ocapgo/ocap/internal/testutil"
@@ -85,5 +88,49 @@ func TestRefusedCommitStopsTheKernelAndKeepsNothing(t *testing.T) {
 	}
 	if got := e.mustCall(res.RootKref, "hello", "again"); got != "hello again, from Bob" {
 		t.Fatalf("hello after recovery = %v", got)
+	}
+}
+
+// TestPostgresDroppedMidRun cuts the kernel's database connections, as a
+// PostgreSQL restart does: the kernel stops with the store's error instead
+// of going on half-written, and a new kernel resumes from the last commit.
+func TestPostgresDroppedMidRun(t *testing.T) {
+	url := storetest.PostgresURL(t)
+	e := startKernel(t, url, ocap.Options{})
+	root := e.launch("hello.json").RootKref
+	if got := e.mustCall(root, "hello", "before"); got != "hello before, from Bob" {
+		t.Fatalf("hello = %v", got)
+	}
+
+	admin, err := pgx.Connect(context.Background(), storetest.PostgresBaseURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(context.Background())
+	_, err = admin.Exec(context.Background(),
+		`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`,
+		"ocap kernel pid "+strconv.Itoa(os.Getpid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err = e.k.QueueMessage(ctx, root, "hello", []any{"during"})
+	if err == nil || !strings.Contains(err.Error(), "store failed") {
+		t.Fatalf("a send after the database dropped the kernel's connections: %v", err)
+	}
+	select {
+	case <-e.k.Failed():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the kernel did not report its store failure")
+	}
+	e.restart()
+	if got := e.mustCall(root, "hello", "after"); got != "hello after, from Bob" {
+		t.Fatalf("hello after the restart = %v", got)
+	}
+	counts := e.mustCall(root, "counts").(map[string]any)
+	if counts["bootstraps"] != 1.0 || counts["starts"] != 2.0 {
+		t.Fatalf("counts after the restart = %v", counts)
 	}
 }
