@@ -1,14 +1,9 @@
 package ocap_test
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -18,15 +13,11 @@ import (
 	"github.com/ocapgo/ocap/internal/testutil"
 	"github.com/ocapgo/ocap/platform"
 	"github.com/ocapgo/ocap/store"
-	"github.com/ocapgo/ocap/store/storetest"
 )
 
 // forEachStore runs fn once on SQLite and once on PostgreSQL, each on a
 // fresh store.
-func forEachStore(t *testing.T, fn func(t *testing.T, url string)) {
-	t.Run("sqlite", func(t *testing.T) { fn(t, storetest.SQLiteURL(t)) })
-	t.Run("postgres", func(t *testing.T) { fn(t, storetest.PostgresURL(t)) })
-}
+var forEachStore = testutil.ForEachStore
 
 // kernelEnv is a kernel over a store, with its log captured.
 type kernelEnv struct {
@@ -129,73 +120,12 @@ func (e *kernelEnv) pids() map[string]int {
 	return pids
 }
 
-// waitFor polls cond until it holds or the time runs out.
-func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", limit, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
+var waitFor = testutil.WaitFor
 
 // alive reports whether a process exists and is not a zombie.
-func alive(pid int) bool {
-	if syscall.Kill(pid, 0) != nil {
-		return false
-	}
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-	return len(fields) > 0 && fields[0] != "Z"
-}
+func alive(pid int) bool { return !testutil.ProcessGone(pid) }
 
-// childWorkers counts the live vat-worker processes whose parent is this process.
-func childWorkers(t *testing.T) []int {
-	t.Helper()
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-		if len(fields) < 2 || fields[0] == "Z" || fields[1] != strconv.Itoa(os.Getpid()) {
-			continue
-		}
-		cmdline, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if strings.Contains(string(cmdline), "vat-worker") {
-			out = append(out, pid)
-		}
-	}
-	return out
-}
+// childWorkers lists the live vat-worker processes whose parent is this process.
+func childWorkers(t *testing.T) []int { return testutil.WorkerChildren(os.Getpid()) }
 
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type syncBuffer = testutil.SyncBuffer

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/ocapgo/ocap/internal/testutil"
-	"github.com/ocapgo/ocap/store/storetest"
 )
 
 // The end-to-end tests run the kernel binary as real processes: `serve`
@@ -66,11 +65,7 @@ func kernelPath(t *testing.T) string {
 	return kernelBin.path
 }
 
-// forEachStore runs fn on a fresh SQLite store and a fresh PostgreSQL one.
-func forEachStore(t *testing.T, fn func(t *testing.T, url string)) {
-	t.Run("sqlite", func(t *testing.T) { fn(t, storetest.SQLiteURL(t)) })
-	t.Run("postgres", func(t *testing.T) { fn(t, storetest.PostgresURL(t)) })
-}
+var forEachStore = testutil.ForEachStore
 
 // shortDir is a temporary folder with a short path: socket paths are
 // limited to about 100 bytes, and test names make t.TempDir() long.
@@ -253,64 +248,12 @@ func (d *serveProc) wait(limit time.Duration) int {
 
 // workers lists the live vat-worker processes whose parent is the daemon.
 func (d *serveProc) workers() []int {
-	return workerChildren(d.pid())
+	return testutil.WorkerChildren(d.pid())
 }
 
-// workerChildren scans /proc for live processes with vat-worker in their
-// command line and ppid as their parent.
-func workerChildren(ppid int) []int {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if err != nil || !bytes.Contains(cmdline, []byte("vat-worker")) {
-			continue
-		}
-		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// "pid (comm) state ppid ...": comm may hold spaces, so cut at ')'.
-		i := bytes.LastIndexByte(stat, ')')
-		fields := strings.Fields(string(stat[i+1:]))
-		if len(fields) < 2 || fields[0] == "Z" || fields[1] != strconv.Itoa(ppid) {
-			continue
-		}
-		pids = append(pids, pid)
-	}
-	return pids
-}
+var (
+	workerChildren = testutil.WorkerChildren
+	allGone        = testutil.AllGone
+)
 
-// allGone reports whether every pid has exited.
-func allGone(pids []int) bool {
-	for _, p := range pids {
-		if !testutil.ProcessGone(p) {
-			return false
-		}
-	}
-	return true
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testutil.SyncBuffer
