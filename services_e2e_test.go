@@ -335,3 +335,35 @@ func TestRevocation(t *testing.T) {
 		}
 	})
 }
+
+func TestForceResetRelaunchesFromScratch(t *testing.T) {
+	cfg, err := ocap.LoadClusterConfig("testdata/clusters/hello.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ForceReset = true
+	e := startKernel(t, storetest.SQLiteURL(t), ocap.Options{SystemSubclusters: []ocap.SystemSubclusterConfig{{Name: "hello", Config: *cfg}}})
+	first, err := e.k.GetSystemSubclusterRoot("hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.restart()
+	second, err := e.k.GetSystemSubclusterRoot("hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second == first {
+		t.Fatalf("forceReset kept the old root %s", first)
+	}
+	counts := e.mustCall(second, "counts").(map[string]any)
+	if counts["starts"] != 1.0 || counts["bootstraps"] != 1.0 {
+		t.Fatalf("after forceReset: %v, want a fresh vat (1 start, 1 bootstrap)", counts)
+	}
+	if _, err := e.call(first, "counts"); err == nil || !strings.Contains(err.Error(), "VAT_TERMINATED") {
+		t.Fatalf("the old root after forceReset: %v", err)
+	}
+	st, _ := e.k.GetStatus(context.Background())
+	if len(st.Subclusters) != 1 || len(st.Vats) != 2 {
+		t.Fatalf("status after forceReset: %+v", st)
+	}
+}
