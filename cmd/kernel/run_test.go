@@ -142,3 +142,18 @@ func TestBundleVerbOutputRunsAsBundleSpec(t *testing.T) {
 		t.Fatalf("run with bundleSpec: exit %d, stdout %q, stderr %q", code, stdout, errOut)
 	}
 }
+
+func TestMigrateVerb(t *testing.T) {
+	db := storetest.SQLiteURL(t)
+	code, out, errOut := runInProcess(t, "migrate", "--db", db)
+	if code != 0 || out != "{\"from\":0,\"to\":1}\n" {
+		t.Fatalf("first migrate: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	code, out, errOut = runInProcess(t, "migrate", "--db", db)
+	if code != 0 || out != "{\"from\":1,\"to\":1}\n" {
+		t.Fatalf("second migrate: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if code, _, errOut = runInProcess(t, "migrate", "--db", "nosuch://x"); code != 1 || !strings.Contains(errOut, "nosuch://x") {
+		t.Fatalf("migrate of a bad URL: exit %d, stderr %q", code, errOut)
+	}
+}
