@@ -77,12 +77,17 @@ func run(roundTrips, launches, idleVats int, pgURL string) error {
 	}
 	fmt.Printf("%-44s %14.0f %s\n", "round trips, vat to vat, PostgreSQL", rate, "round trips/s")
 
-	median, best, err := coldLaunch(ctx, "sqlite://"+filepath.Join(dir, "launch.db"), launches)
+	median, best, err := coldLaunch(ctx, "sqlite://"+filepath.Join(dir, "launch.db"), launches, 0)
 	if err != nil {
 		return fmt.Errorf("cold launch: %w", err)
 	}
 	fmt.Printf("%-44s %14.1f %s\n", "cold launch of 2 vats, median", ms(median), "ms")
 	fmt.Printf("%-44s %14.1f %s\n", "cold launch of 2 vats, best", ms(best), "ms")
+	median, _, err = coldLaunch(ctx, "sqlite://"+filepath.Join(dir, "spares.db"), launches, 2)
+	if err != nil {
+		return fmt.Errorf("launch with spare workers: %w", err)
+	}
+	fmt.Printf("%-44s %14.1f %s\n", "launch of 2 vats, 2 spare workers, median", ms(median), "ms")
 
 	restart, err := restartIdle(ctx, dir, idleVats)
 	if err != nil {
@@ -180,12 +185,17 @@ var profilePath string
 var workerEnv []string
 
 func newKernel(ctx context.Context, dbURL string) (*ocap.Kernel, store.Store, error) {
+	return newKernelWith(ctx, dbURL, 0)
+}
+
+// newKernelWith keeps spares workers started ahead of need.
+func newKernelWith(ctx context.Context, dbURL string, spares int) (*ocap.Kernel, store.Store, error) {
 	db, err := store.Open(ctx, dbURL)
 	if err != nil {
 		return nil, nil, err
 	}
 	logger := hclog.New(&hclog.LoggerOptions{Name: "bench", Output: os.Stderr, Level: hclog.Warn})
-	k, err := ocap.Make(ctx, platform.New(platform.Options{Logger: logger, Env: workerEnv}), db, ocap.Options{Logger: logger})
+	k, err := ocap.Make(ctx, platform.New(platform.Options{Logger: logger, Env: workerEnv, Spares: spares}), db, ocap.Options{Logger: logger})
 	if err != nil {
 		db.Close()
 		return nil, nil, err
@@ -242,8 +252,8 @@ func pingPong(ctx context.Context, dbURL string, n int) (float64, error) {
 
 // coldLaunch times LaunchSubcluster of the 2-vat hello cluster, terminating
 // it between runs.
-func coldLaunch(ctx context.Context, dbURL string, n int) (median, best time.Duration, err error) {
-	k, db, err := newKernel(ctx, dbURL)
+func coldLaunch(ctx context.Context, dbURL string, n, spares int) (median, best time.Duration, err error) {
+	k, db, err := newKernelWith(ctx, dbURL, spares)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -255,6 +265,10 @@ func coldLaunch(ctx context.Context, dbURL string, n int) (median, best time.Dur
 	}
 	var times []time.Duration
 	for i := 0; i < n; i++ {
+		if spares > 0 {
+			// Launches are not back to back: give the spares time to refill.
+			time.Sleep(300 * time.Millisecond)
+		}
 		start := time.Now()
 		res, err := k.LaunchSubcluster(ctx, cfg)
 		if err != nil {

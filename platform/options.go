@@ -37,6 +37,11 @@ type Options struct {
 
 	// StartTimeout bounds a worker's go-plugin handshake. Defaults to 10s.
 	StartTimeout time.Duration
+
+	// Spares is how many workers are kept started ahead of need, so that
+	// launching a vat does not wait for a process to start. They are
+	// started after the first launch. Defaults to 0: none.
+	Spares int
 }
 
 func (o Options) withDefaults() Options {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
@@ -34,15 +35,21 @@ type Services struct {
 	mu      sync.Mutex
 	workers map[*worker]struct{}
 	closed  bool
+
+	// spares are workers started ahead of need: a launch takes one instead
+	// of waiting for a process to start (most of a launch's time).
+	spares  chan *worker
+	filling atomic.Bool
 }
 
 // New returns platform services configured by opts.
 func New(opts Options) *Services {
-	return &Services{opts: opts.withDefaults(), workers: map[*worker]struct{}{}}
+	opts = opts.withDefaults()
+	return &Services{opts: opts, workers: map[*worker]struct{}{}, spares: make(chan *worker, max(opts.Spares, 0))}
 }
 
-// Launch starts a worker for spec. The worker does not learn which vat it
-// runs until its StartVat delivery.
+// Launch starts a worker for spec, or hands out a spare one. A worker does
+// not learn which vat it runs until its StartVat delivery.
 func (s *Services) Launch(ctx context.Context, spec WorkerSpec) (Worker, error) {
 	if spec.VatID == "" {
 		return nil, errors.New("platform: WorkerSpec.VatID is required")
@@ -50,11 +57,56 @@ func (s *Services) Launch(ctx context.Context, spec WorkerSpec) (Worker, error) 
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("platform: launching vat %s: %w", spec.VatID, err)
 	}
+	defer s.refill()
+	for {
+		select {
+		case w := <-s.spares:
+			if w.exited() {
+				continue // died while waiting; try the next
+			}
+			w.vat.Store(&spec.VatID)
+			w.logger.retarget(s.workerLogger(spec))
+			return w, nil
+		default:
+		}
+		return s.start(ctx, spec)
+	}
+}
+
+func (s *Services) workerLogger(spec WorkerSpec) hclog.Logger {
+	return s.opts.Logger.Named(workerName).With("vat", spec.VatID, "name", spec.VatName, "subcluster", spec.SubclusterID)
+}
+
+// refill starts spares, one at a time, until there are opts.Spares.
+func (s *Services) refill() {
+	if cap(s.spares) == 0 || !s.filling.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer s.filling.Store(false)
+		for len(s.spares) < cap(s.spares) {
+			w, err := s.start(context.Background(), WorkerSpec{VatID: "(spare)"})
+			if err != nil {
+				s.opts.Logger.Warn("could not start a spare vat worker", "error", err)
+				return
+			}
+			select {
+			case s.spares <- w:
+			default:
+				_ = w.Kill()
+				return
+			}
+		}
+	}()
+}
+
+// start launches one worker process.
+func (s *Services) start(ctx context.Context, spec WorkerSpec) (*worker, error) {
 	path, err := findWorker(s.opts.WorkerPath)
 	if err != nil {
 		return nil, err
 	}
-	logger := s.opts.Logger.Named(workerName).With("vat", spec.VatID, "name", spec.VatName, "subcluster", spec.SubclusterID)
+	logger := newSwitchLogger(s.workerLogger(spec))
 	proc := newProcess(path, spec.VatID, s.childEnv())
 	stderr := &tail{}
 	client := plugin.NewClient(&plugin.ClientConfig{
@@ -72,7 +124,8 @@ func (s *Services) Launch(ctx context.Context, spec WorkerSpec) (Worker, error) 
 		SyncStderr: logger.StandardWriter(&hclog.StandardLoggerOptions{ForceLevel: hclog.Warn}),
 	})
 
-	w := &worker{spec: spec, logger: logger, proc: proc, stderr: stderr, done: make(chan struct{})}
+	w := &worker{logger: logger, proc: proc, stderr: stderr, done: make(chan struct{})}
+	w.vat.Store(&spec.VatID)
 	stop := context.AfterFunc(ctx, func() { _ = proc.kill() })
 	err = w.connect(client)
 	if !stop() && err == nil {

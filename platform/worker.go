@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -59,8 +58,8 @@ type Worker interface {
 var _ Worker = (*worker)(nil)
 
 type worker struct {
-	spec   WorkerSpec
-	logger hclog.Logger
+	vat    atomic.Pointer[string] // the vat id; a spare gets it when assigned
+	logger switchLogger
 	proc   *process
 	rpc    plugin.ClientProtocol
 	stream *kernelStream
@@ -122,7 +121,7 @@ func (w *worker) exitError() error {
 	if w.killed.Load() {
 		status = "killed by the kernel (" + status + ")"
 	}
-	msg := fmt.Sprintf("vat %s (pid %d): %s%s", w.spec.VatID, w.proc.getPID(), status, stderrSuffix(w.stderr))
+	msg := fmt.Sprintf("vat %s (pid %d): %s%s", *w.vat.Load(), w.proc.getPID(), status, stderrSuffix(w.stderr))
 	return &exitError{msg: msg, waitErr: waitErr}
 }
 
@@ -140,7 +139,7 @@ func (w *worker) Deliver(ctx context.Context, d *workerpb.Delivery) (*workerpb.D
 		w.awaitExit(err)
 		exitErr := w.Err()
 		if exitErr == nil {
-			return nil, fmt.Errorf("%w: vat %s: %w", ErrWorkerExited, w.spec.VatID, err)
+			return nil, fmt.Errorf("%w: vat %s: %w", ErrWorkerExited, *w.vat.Load(), err)
 		}
 		if lostWorker(err) {
 			return nil, exitErr
@@ -150,9 +149,9 @@ func (w *worker) Deliver(ctx context.Context, d *workerpb.Delivery) (*workerpb.D
 		return nil, fmt.Errorf("delivery %d: %v: %w", d.GetId(), err, exitErr)
 	case errors.Is(err, errAbandoned):
 		_ = w.Kill()
-		return nil, fmt.Errorf("delivery %d to vat %s abandoned, worker killed: %w", d.GetId(), w.spec.VatID, err)
+		return nil, fmt.Errorf("delivery %d to vat %s abandoned, worker killed: %w", d.GetId(), *w.vat.Load(), err)
 	default:
-		return nil, fmt.Errorf("delivery to vat %s: %w", w.spec.VatID, err)
+		return nil, fmt.Errorf("delivery to vat %s: %w", *w.vat.Load(), err)
 	}
 }
 
@@ -212,4 +211,14 @@ func (w *worker) Kill() error {
 	}
 	<-w.done
 	return nil
+}
+
+// exited reports whether the process has already exited.
+func (w *worker) exited() bool {
+	select {
+	case <-w.done:
+		return true
+	default:
+		return false
+	}
 }

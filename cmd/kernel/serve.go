@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -30,9 +31,13 @@ const (
 	httpTimeout = 2 * time.Second
 )
 
+// defaultSpares is how many workers a daemon keeps started ahead of need
+// (--spare-workers): a launch then skips process start-up.
+const defaultSpares = 2
+
 func init() {
 	verbs["serve"] = verb{
-		usage:   "serve [--db URL] [--socket PATH] [--system NAME=cluster.json ...] [--metrics-addr ADDR] [--log-level LEVEL] [--log-format text|json]",
+		usage:   "serve [--db URL] [--socket PATH] [--system NAME=cluster.json ...] [--metrics-addr ADDR] [--spare-workers N] [--log-level LEVEL] [--log-format text|json]",
 		summary: "run the kernel as a daemon, managed through its control API on a unix socket",
 		example: "kernel serve --db sqlite:///tmp/ocap.db --socket /tmp/ocap.sock --system hello=testdata/clusters/hello.json",
 		run:     serveVerb,
@@ -40,7 +45,7 @@ func init() {
 }
 
 func serveVerb(args []string, stdout, stderr io.Writer) error {
-	f := newFlags("db", "socket", "log-level", "metrics-addr", "log-format")
+	f := newFlags("db", "socket", "log-level", "metrics-addr", "log-format", "spare-workers")
 	systemFlags := f.list("system")
 	pos, _, err := f.parse(args)
 	if err != nil {
@@ -59,6 +64,12 @@ func serveVerb(args []string, stdout, stderr io.Writer) error {
 	jsonLogs, err := parseLogFormat(f.get("log-format"))
 	if err != nil {
 		return err
+	}
+	spares := defaultSpares
+	if v := f.get("spare-workers"); v != "" {
+		if spares, err = strconv.Atoi(v); err != nil || spares < 0 {
+			return usagef("--spare-workers takes a number of workers, got %q", v)
+		}
 	}
 	systems, err := parseSystems(*systemFlags)
 	if err != nil {
@@ -94,6 +105,7 @@ func serveVerb(args []string, stdout, stderr io.Writer) error {
 		socket:  socket,
 		dbURL:   dbURL,
 		metrics: ms,
+		spares:  spares,
 		stopped: make(chan struct{}),
 	}
 	for _, s := range systems {
@@ -128,6 +140,7 @@ func parseSystems(flags []string) ([]systemFlag, error) {
 // daemon is one `kernel serve`: a store, a kernel over it, and the control
 // API in front of the kernel.
 type daemon struct {
+	spares  int          // workers kept started ahead of need
 	base    hclog.Logger // the kernel's logger; log is ours
 	log     hclog.Logger
 	socket  string
@@ -180,7 +193,7 @@ func (d *daemon) run(private bool) error {
 	defer d.closeHTTP(hs)
 	d.log.Info("listening; starting the kernel", "socket", d.socket, "store", db.Info().Location)
 
-	launcher := platform.New(platform.Options{Logger: d.base.Named("platform")})
+	launcher := platform.New(platform.Options{Logger: d.base.Named("platform"), Spares: d.spares})
 	k, err := d.makeKernel(launcher, db)
 	if err != nil || k == nil {
 		_ = launcher.Close()
