@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 // code imports them by these exact specifiers; the bundle does not contain
 // them but calls __ocap_require for each.
 var BuiltinModules = []string{
+	"@endo/errors",
 	"@endo/eventual-send",
 	"@endo/far",
 	"@endo/exo",
@@ -23,6 +25,44 @@ var BuiltinModules = []string{
 	"@metamask/kernel-utils/exo",
 	"@metamask/ocap-kernel",
 	"@agoric/store",
+}
+
+// implicitImports are names the kernel guide's code fragments use without
+// importing them (its counter and service examples call makeDefaultExo and
+// rely on the import shown in an earlier example). A free reference to one
+// of these names, and only a free one, reads the built-in module's export;
+// a module that imports or declares the name is untouched. No global is
+// added: the binding lives in the bundle's own scope.
+var implicitImports = []struct{ name, module string }{
+	{"makeDefaultExo", "@metamask/kernel-utils/exo"},
+}
+
+// implicitDefines makes esbuild rewrite each free name to a variable that
+// withImplicitImports declares.
+var implicitDefines = func() map[string]string {
+	defines := map[string]string{}
+	for _, imp := range implicitImports {
+		defines[imp.name] = implicitVar(imp.name)
+	}
+	return defines
+}()
+
+func implicitVar(name string) string { return "__ocapImplicit_" + name }
+
+// withImplicitImports appends, for each implicit name the script uses, a
+// function declaration that looks the export up when called. Declarations
+// are hoisted, so module code may call it at once; the script still starts
+// with the IIFE, and scripts that use none of the names are unchanged.
+func withImplicitImports(script string) string {
+	for _, imp := range implicitImports {
+		v := implicitVar(imp.name)
+		if !strings.Contains(script, v) {
+			continue
+		}
+		script += fmt.Sprintf("function %s() { return __ocap_require(%s).%s.apply(this, arguments); }\n",
+			v, strconv.Quote(imp.module), imp.name)
+	}
+	return script
 }
 
 // builtinNamespace is the esbuild namespace holding the stand-in modules.

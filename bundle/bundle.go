@@ -68,6 +68,7 @@ func build(ctx context.Context, abs string) (*Bundle, []string, error) {
 		KeepNames:     true,
 		LogLevel:      api.LogLevelSilent,
 		Plugins:       []api.Plugin{builtinPlugin()},
+		Define:        implicitDefines,
 	})
 	if cerr != nil {
 		return nil, nil, fmt.Errorf("bundle %s: %w", abs, buildError(cerr.Errors))
@@ -98,7 +99,7 @@ func build(ctx context.Context, abs string) (*Bundle, []string, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("bundle %s: %w", abs, err)
 	}
-	return newBundle(string(res.OutputFiles[0].Contents), filepath.Base(abs)), inputs, nil
+	return newBundle(withImplicitImports(string(res.OutputFiles[0].Contents)), filepath.Base(abs)), inputs, nil
 }
 
 // newBundle fills in the hash. A leading "#!" line, which esbuild keeps from

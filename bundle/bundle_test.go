@@ -320,3 +320,44 @@ func TestWriteFileLoad(t *testing.T) {
 		t.Error("Load of a missing file succeeded")
 	}
 }
+
+// The guide's fragments call makeDefaultExo without importing it: a free
+// reference reads the built-in module's export, and only a free one.
+func TestImplicitMakeDefaultExo(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"free.ts": "const early = makeDefaultExo('early', {});\n" +
+			"export function buildRootObject(_vp: unknown, _p: unknown, baggage: Baggage) {\n" +
+			"  return makeDefaultExo('root', { hello: () => 'hi', early: () => early });\n}\n",
+		"imported.js": "import { makeDefaultExo } from '@metamask/kernel-utils/exo';\n" +
+			"export const buildRootObject = () => makeDefaultExo('root', {});\n",
+		"local.js": "const makeDefaultExo = (name, methods) => ({ local: true });\n" +
+			"export const buildRootObject = () => makeDefaultExo('root', {});\n",
+	})
+	free, err := Build(context.Background(), filepath.Join(dir, "free.ts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(free.Script, "var __ocapVat = ") {
+		t.Fatalf("script does not start with the IIFE:\n%s", free.Script)
+	}
+	vm := goja.New()
+	ns := runVat(t, vm, free.Script)
+	got, err := vm.RunString(`(ns) => ns.buildRootObject().hello()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn, _ := goja.AssertFunction(got)
+	v, err := fn(goja.Undefined(), ns)
+	if err != nil || v.String() != "hi" {
+		t.Fatalf("hello() = %v, %v", v, err)
+	}
+	for _, name := range []string{"imported.js", "local.js"} {
+		b, err := Build(context.Background(), filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(b.Script, "__ocapImplicit_") {
+			t.Errorf("%s: a bound makeDefaultExo was rewritten:\n%s", name, b.Script)
+		}
+	}
+}

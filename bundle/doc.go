@@ -32,6 +32,13 @@
 //     Named imports read properties of that object (esbuild's CommonJS
 //     interop), so the object must carry every name vat code imports.
 //
+//   - A free (undeclared, unimported) reference to makeDefaultExo, as the
+//     kernel guide's counter and service examples make, reads
+//     @metamask/kernel-utils/exo's export: it becomes a call of
+//     __ocapImplicit_makeDefaultExo, a function declaration appended to the
+//     script (hoisted, so module code may use it at once) that calls
+//     __ocap_require. Scripts without such a reference are not changed.
+//
 // # Errors
 //
 // A failed build returns a *BuildError listing every problem, one per line:

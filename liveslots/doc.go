@@ -24,26 +24,39 @@
 // # What vat code sees
 //
 // The ECMAScript standard library (frozen; Date.now(), new Date() and
-// Math.random() throw in secure mode), harden, console, the endowments its
-// config's globals ask for (package endowments builds them; each is hardened
-// and installed before the bundle runs; a name the kernel's allowlist or the
-// factory lacks fails the start with `Vat "<id>" requested unknown global
-// "<name>"`), and the built-in modules its bundle requires through
-// __ocap_require (also passed as `require`, which esbuild's output for
-// external imports uses):
+// Math.random() throw in secure mode), harden, console, assert (SES's, in
+// small: callable, equal, typeof, string, fail, details/X, quote/q, bare/b,
+// makeError, Fail), the endowments its config's globals ask for (package
+// endowments builds them; each is hardened and installed before the bundle
+// runs; a name the kernel's allowlist or the factory lacks fails the start
+// with `Vat "<id>" requested unknown global "<name>"`), and the built-in
+// modules its bundle requires through __ocap_require (also passed as
+// `require`, which esbuild's output for external imports uses). Each
+// namespace is made on first require:
 //
-//	@endo/eventual-send          E
+//	@endo/eventual-send          E (E.when, E.get, E.sendOnly, E.resolve)
 //	@endo/far                    E, Far, Remotable, getInterfaceOf, passStyleOf
 //	@metamask/kernel-utils/exo   makeDefaultExo, makeDefaultInterface
 //	@metamask/kernel-utils       the above, makeCounter, stringify, isPrimitive,
 //	                             isTypedArray, EmptyJsonArray
-//	@endo/exo                    makeExo, defineExoClass (guards ignored)
-//	@endo/marshal                passStyleOf, isPassable, makeTagged,
-//	@endo/pass-style             getInterfaceOf, Far, Remotable
-//	@endo/patterns               M (inert descriptors, nothing is checked)
+//	@endo/exo                    makeExo, defineExoClass, defineExoClassKit,
+//	                             initEmpty, GET_INTERFACE_GUARD
+//	@endo/marshal                passStyleOf, isPassable, assertPassable,
+//	@endo/pass-style             makeTagged, getTag, getInterfaceOf, Far, Remotable
+//	@endo/patterns               M, mustMatch, matches, keys (isKey, keyEQ, keyLT,
+//	                             ...), copySet/copyBag/copyMap, guard payloads
 //	@endo/promise-kit            makePromiseKit
-//	@agoric/store                (empty)
+//	@endo/errors                 Fail, q, X, b, makeError, assert, ...
+//	@agoric/store                makeScalarMapStore, makeScalarSetStore, their
+//	                             weak forms, provideLazy, and @endo/patterns
 //	@metamask/ocap-kernel        (empty: types only)
+//
+// Exos (exo.js) are defended by their interface guards as endo's are:
+// patterns.js checks arguments and results against M patterns with endo's
+// messages (`In "add" method of (root): arg 1: string "x" - Must be a
+// number`); a makeDefaultExo without a guard gets the passable default,
+// which only checks that arguments and result can pass. Methods run with
+// `this` bound to {state, self} (or {state, facets} in a kit).
 //
 // buildRootObject(vatPowers, parameters, baggage) gets vatPowers =
 // {logger} (log, debug, info, warn, error, subLogger({tags})), the

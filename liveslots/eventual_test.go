@@ -108,7 +108,7 @@ func TestLocalE(t *testing.T) {
 	v, _ := startVatFile(t, "basic.js", nil, nil)
 	expectSyscalls(t, call(t, v, `#["localE",[]]`), `resolve p-1 ok #"thing" []`)
 	expectSyscalls(t, call(t, v, `#["localMissing",[]]`),
-		`resolve p-1 rejected #{"#error":"target has no method \"nope\", has [\"name\"]","name":"TypeError"} []`)
+		`resolve p-1 rejected #{"#error":"target has no method \"nope\", has [\"__getInterfaceGuard__\",\"name\"]","name":"TypeError"} []`)
 }
 
 func TestIdentity(t *testing.T) {

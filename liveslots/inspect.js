@@ -10,6 +10,9 @@
 
   // getIface is filled in by passstyle.js; until then nothing is remotable.
   let getIface = () => undefined;
+  // isTagged likewise: tagged values show as makeTagged(tag, payload), and
+  // patterns (tags "match:<name>") as the M call that builds them.
+  let isTagged = () => false;
 
   // readData finds key along the prototype chain without calling getters
   // (liveslots' own override accessors excepted: they only return a value).
@@ -51,6 +54,7 @@
     if (typeof x === 'function') {
       return `[Function ${readData(x, 'name') || '(anonymous)'}]`;
     }
+    if (isTagged(x)) return inspectTagged(x, depth, seen);
     if (x instanceof Promise) return '[Promise]';
     if (x instanceof Error) {
       return `${String(readData(x, 'name'))}: ${String(readData(x, 'message'))}`;
@@ -91,6 +95,25 @@
     return out;
   };
 
+  // kindShorthands are the M calls that build a "match:kind" pattern.
+  const kindShorthands = ['boolean', 'number', 'remotable', 'error', 'promise', 'undefined'];
+
+  const inspectTagged = (x, depth, seen) => {
+    const tag = x[Symbol.toStringTag];
+    const { payload } = x;
+    const inner = v => inspectInner(v, depth + 1, seen);
+    if (typeof tag === 'string' && tag.startsWith('match:')) {
+      const name = tag.slice(6);
+      if (name === 'kind' && kindShorthands.includes(payload)) return `M.${payload}()`;
+      let args;
+      if (payload === undefined) args = [];
+      else if (isArray(payload)) args = payload;
+      else args = [payload];
+      return `M.${name}(${args.map(inner).join(',')})`;
+    }
+    return `makeTagged(${stringify(String(tag))},${inner(payload)})`;
+  };
+
   const inspect = x => {
     try {
       const text = inspectInner(x, 0, []);
@@ -128,5 +151,8 @@
   lib.formatArgs = formatArgs;
   lib.setInspectIface = fn => {
     getIface = fn;
+  };
+  lib.setInspectTagged = fn => {
+    isTagged = fn;
   };
 });

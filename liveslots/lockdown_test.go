@@ -37,7 +37,7 @@ func TestIntrinsicsAreFrozen(t *testing.T) {
 		"Object.getPrototypeOf(function* () {})",
 		"Object.getPrototypeOf([][Symbol.iterator]())",
 		"Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()))",
-		"harden", "console", "Date", "Date.now",
+		"harden", "console", "assert", "assert.equal", "Date", "Date.now",
 	} {
 		if got := evaluate(t, v, "Object.isFrozen("+expr+")"); got != "#true" {
 			t.Errorf("Object.isFrozen(%s) = %s", expr, got)
@@ -94,7 +94,8 @@ func TestNoHostGlobals(t *testing.T) {
 			t.Errorf("typeof %s = %s", name, got)
 		}
 	}
-	// Beyond the ECMAScript globals, the vat sees exactly harden and console.
+	// Beyond the ECMAScript globals, the vat sees exactly assert, harden and
+	// console.
 	got := evaluate(t, v, `Reflect.ownKeys(globalThis).filter(k => typeof k === 'string' && ![
 		'globalThis','Infinity','NaN','undefined','eval','isFinite','isNaN','parseFloat','parseInt',
 		'decodeURI','decodeURIComponent','encodeURI','encodeURIComponent','escape','unescape',
@@ -104,7 +105,7 @@ func TestNoHostGlobals(t *testing.T) {
 		'URIError','ArrayBuffer','DataView','Int8Array','Uint8Array','Uint8ClampedArray',
 		'Int16Array','Uint16Array','Int32Array','Uint32Array','Float32Array','Float64Array',
 		'BigInt64Array','BigUint64Array'].includes(k)).sort()`)
-	if got != `#["console","harden"]` {
+	if got != `#["assert","console","harden"]` {
 		t.Errorf("extra globals: %s", got)
 	}
 }

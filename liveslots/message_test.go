@@ -55,7 +55,7 @@ func TestExceptionsBecomeRejections(t *testing.T) {
 func TestMissingMethod(t *testing.T) {
 	v, _ := startVatFile(t, "small.js", nil, nil)
 	expectSyscalls(t, call(t, v, `#["nope",[]]`),
-		`resolve p-1 rejected #{"#error":"target has no method \"nope\", has [\"alpha\",\"zeta\"]","name":"TypeError"} []`)
+		`resolve p-1 rejected #{"#error":"target has no method \"nope\", has [\"__getInterfaceGuard__\",\"alpha\",\"zeta\"]","name":"TypeError"} []`)
 }
 
 func TestUnknownTargetRejects(t *testing.T) {
@@ -67,7 +67,7 @@ func TestUnknownTargetRejects(t *testing.T) {
 func TestNonPassableResultRejects(t *testing.T) {
 	v, _ := startVatFile(t, "basic.js", nil, nil)
 	got := call(t, v, `#["nonPassable",[]]`)
-	if len(got) != 1 || !strings.HasPrefix(got[0], `resolve p-1 rejected #{"#error":"nonPassable returned a non-passable value: Cannot pass functions like`) {
+	if len(got) != 1 || !strings.HasPrefix(got[0], `resolve p-1 rejected #{"#error":"In \"nonPassable\" method of (root): result: Cannot pass functions like`) {
 		t.Fatalf("got %q", got)
 	}
 }

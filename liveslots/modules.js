@@ -35,18 +35,30 @@
     }
   };
 
-  // makeModules(E) returns the resolver over every built-in module.
+  // makeModules(E) returns the resolver over every built-in module. Each
+  // namespace is made the first time a bundle requires it.
   const makeModules = E => {
-    const { Far, Remotable, makeDefaultExo, makeExo, defineExoClass, M } = lib;
-    const { passStyleOf, isPassable, makeTagged, getInterfaceOf, makePromiseKit } = lib;
-    const makeDefaultInterface = name =>
-      M.interface(name, {}, { defaultGuards: 'passable' });
+    const { Far, Remotable, makeDefaultExo, makeDefaultInterface, makeExo, defineExoClass } = lib;
+    const { defineExoClassKit, initEmpty, GET_INTERFACE_GUARD } = lib;
+    const { passStyleOf, isPassable, assertPassable, makeTagged, getTag, getInterfaceOf } = lib;
+    const { makePromiseKit, errorsModule } = lib;
+    const passStyle = () =>
+      namespace({
+        passStyleOf,
+        isPassable,
+        assertPassable,
+        makeTagged,
+        getTag,
+        getInterfaceOf,
+        Far,
+        Remotable,
+      });
 
-    const table = new Map([
-      ['@endo/eventual-send', namespace({ E })],
-      ['@endo/far', namespace({ E, Far, Remotable, getInterfaceOf, passStyleOf })],
-      ['@metamask/kernel-utils/exo', namespace({ makeDefaultExo, makeDefaultInterface })],
-      ['@metamask/kernel-utils', namespace({
+    const makers = new Map([
+      ['@endo/eventual-send', () => namespace({ E })],
+      ['@endo/far', () => namespace({ E, Far, Remotable, getInterfaceOf, passStyleOf })],
+      ['@metamask/kernel-utils/exo', () => namespace({ makeDefaultExo, makeDefaultInterface })],
+      ['@metamask/kernel-utils', () => namespace({
         makeDefaultExo,
         makeDefaultInterface,
         makeCounter,
@@ -55,20 +67,27 @@
         isTypedArray: lib.isTypedArray,
         EmptyJsonArray: harden([]),
       })],
-      ['@endo/exo', namespace({ makeExo, defineExoClass })],
-      ['@endo/marshal', namespace({ passStyleOf, isPassable, makeTagged, getInterfaceOf, Far, Remotable })],
-      ['@endo/pass-style', namespace({ passStyleOf, isPassable, makeTagged, getInterfaceOf, Far, Remotable })],
-      ['@endo/patterns', namespace({ M })],
-      ['@endo/promise-kit', namespace({ makePromiseKit })],
-      ['@agoric/store', namespace({})],
-      ['@metamask/ocap-kernel', namespace({})],
+      ['@endo/exo', () =>
+        namespace({ makeExo, defineExoClass, defineExoClassKit, initEmpty, GET_INTERFACE_GUARD })],
+      ['@endo/marshal', passStyle],
+      ['@endo/pass-style', passStyle],
+      ['@endo/patterns', () => namespace(lib.getPatternKit().patternsModule)],
+      ['@endo/promise-kit', () => namespace({ makePromiseKit })],
+      ['@endo/errors', () => namespace(errorsModule)],
+      ['@agoric/store', () => namespace(lib.getStoreModule())],
+      ['@metamask/ocap-kernel', () => namespace({})],
     ]);
+    const made = new Map();
 
     const require = specifier => {
-      const ns = table.get(specifier);
-      if (ns === undefined) {
+      let ns = made.get(specifier);
+      if (ns !== undefined) return ns;
+      const make = makers.get(specifier);
+      if (make === undefined) {
         throw Error(`cannot resolve "${String(specifier)}"`);
       }
+      ns = make();
+      made.set(specifier, ns);
       return ns;
     };
     return harden(require);

@@ -185,12 +185,23 @@
       ? remotables.get(x)
       : undefined;
 
+  // getTag is a tagged value's tag (its toStringTag).
+  const getTag = tagged => tagged[Symbol.toStringTag];
+
+  const assertPassable = x => {
+    passStyleOf(x);
+  };
+
   lib.setInspectIface(getInterfaceOf);
+  lib.setInspectTagged(x => taggeds.has(x));
 
   lib.passStyleOf = harden(passStyleOf);
   lib.isPassable = harden(isPassable);
   lib.makeTagged = harden(makeTagged);
   lib.getInterfaceOf = harden(getInterfaceOf);
+  lib.getTag = harden(getTag);
+  lib.assertPassable = harden(assertPassable);
+  lib.isTagged = x => taggeds.has(x);
   lib.classify = classify;
   lib.isPromise = isPromise;
   lib.isError = isError;

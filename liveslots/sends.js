@@ -5,7 +5,7 @@
 (function sendsModule(lib) {
   'use strict';
 
-  const { harden, inspect, errorText, remotables, isPromise } = lib;
+  const { harden, inspect, errorText, remotables, isPromise, exoDelivery, notExo } = lib;
   const { freeze, getOwnPropertyDescriptor, hasOwn } = Object;
   const { ownKeys, apply } = Reflect;
   const { stringify } = JSON;
@@ -50,6 +50,13 @@
     return apply(fn, target, args);
   };
 
+  // deliverLocal is localCall for a message delivery, whose arguments
+  // marshal decoded: an exo's method skips re-checking that they can pass.
+  const deliverLocal = (target, method, args) => {
+    const result = exoDelivery(target, method, args);
+    return result === notExo ? localCall(target, method, args) : result;
+  };
+
   // makeSends(vrefs, host) returns eventualSend and eventualGet for makeE.
   const makeSends = (vrefs, host) => {
     const { valToSlot, kernelDecided, resolvedTo, marshal, isPresenceVref, vrefOfPresence } = vrefs;
@@ -66,7 +73,9 @@
           host.log('warn', '', `E.sendOnly(...).${String(method)}: ${errorText(e)}`);
           return undefined;
         }
-        return Promise.reject(e);
+        // The arguments could not be sent: say which call it was.
+        const message = `E(...).${String(method)}(...): ${e instanceof Error ? e.message : inspect(e)}`;
+        return Promise.reject(e instanceof TypeError ? TypeError(message) : Error(message));
       }
       if (sendOnly) {
         host.send(targetVref, data.body, data.slots, '');
@@ -142,6 +151,7 @@
     return { eventualSend, eventualGet };
   };
 
-  lib.localCall = localCall;
+  // liveslots.js calls lib.localCall for deliveries only.
+  lib.localCall = deliverLocal;
   lib.makeSends = makeSends;
 });

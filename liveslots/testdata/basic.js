@@ -36,7 +36,7 @@ var __ocapVat = (() => {
         return x;
       },
       self() {
-        return this;
+        return this.self;
       },
       isSelf(x) {
         return x === root;

@@ -28,7 +28,9 @@ var __ocapVat = (() => {
       },
     });
     const far = Far('far', { hi: () => 'far hi' });
-    const exo = makeExo('exo', CounterI, { hi: () => 'exo hi' });
+    const exo = makeExo('exo', M.interface('Exo', { hi: M.call().returns(M.string()) }), {
+      hi: () => 'exo hi',
+    });
     const kit = makePromiseKit();
     return makeDefaultExo('root', {
       styles() {

@@ -1,0 +1,4 @@
+// vat-code corpus: buildRootObject answers a promise that never settles.
+export function buildRootObject() {
+  return new Promise(() => {});
+}

@@ -1,0 +1,6 @@
+// vat-code corpus: buildRootObject never returns.
+export function buildRootObject() {
+  for (;;) {
+    // spin
+  }
+}
