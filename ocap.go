@@ -248,7 +248,7 @@ func (k *Kernel) launch(ctx context.Context, cfg *ClusterConfig, systemName stri
 	}
 	res, err := k.r.Launch(ctx, *spec)
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
 			return nil, fmt.Errorf("launching subcluster: did not finish within %s: %w", k.opts.LaunchTimeout, err)
 		}
 		return nil, fmt.Errorf("launching subcluster: %w", err)
