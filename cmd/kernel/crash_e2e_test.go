@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -185,22 +184,7 @@ func TestCrashChainExactlyOnce(t *testing.T) {
 // workersRunning lists the live processes whose command line holds path:
 // the vat-workers started through it, whichever process is their parent.
 func workersRunning(path string) []int {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if err != nil || !bytes.Contains(cmdline, []byte(path)) || testutil.ProcessGone(pid) {
-			continue
-		}
-		pids = append(pids, pid)
-	}
+	pids := testutil.Processes(path, -1)
 	slices.Sort(pids)
 	return pids
 }

@@ -175,7 +175,8 @@ type serveProc struct {
 func startServe(t *testing.T, url, socket string, args ...string) *serveProc {
 	t.Helper()
 	d := &serveProc{t: t, socket: socket, done: make(chan struct{})}
-	flags := []string{"serve", "--db", url}
+	// No spare workers: the tests count a daemon's workers exactly.
+	flags := []string{"serve", "--db", url, "--spare-workers", "0"}
 	if socket != "" {
 		flags = append(flags, "--socket", socket)
 	}

@@ -13,7 +13,11 @@ import (
 
 // WorkerChildren lists the live processes with vat-worker in their command
 // line whose parent is ppid.
-func WorkerChildren(ppid int) []int {
+func WorkerChildren(ppid int) []int { return Processes("vat-worker", ppid) }
+
+// Processes lists the live processes whose command line contains text and,
+// unless ppid is negative, whose parent is ppid.
+func Processes(text string, ppid int) []int {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil
@@ -25,7 +29,7 @@ func WorkerChildren(ppid int) []int {
 			continue
 		}
 		cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if err != nil || !bytes.Contains(cmdline, []byte("vat-worker")) {
+		if err != nil || !bytes.Contains(cmdline, []byte(text)) {
 			continue
 		}
 		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
@@ -35,7 +39,7 @@ func WorkerChildren(ppid int) []int {
 		// "pid (comm) state ppid ...": comm may hold spaces, so cut at ')'.
 		i := bytes.LastIndexByte(stat, ')')
 		fields := strings.Fields(string(stat[i+1:]))
-		if len(fields) < 2 || fields[0] == "Z" || fields[1] != strconv.Itoa(ppid) {
+		if len(fields) < 2 || fields[0] == "Z" || fields[0] == "X" || (ppid >= 0 && fields[1] != strconv.Itoa(ppid)) {
 			continue
 		}
 		pids = append(pids, pid)
