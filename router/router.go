@@ -275,12 +275,30 @@ func (r *Router) step() bool {
 		return r.process(item)
 	})
 	r.obs.Crank(time.Since(start), err == nil)
+	var ie *internalError
+	if errors.As(err, &ie) {
+		// Running the item again would fail again: drop it, and reject
+		// its result so no one waits for it forever.
+		err = r.crank(func() error {
+			r.pop()
+			r.rejectResult(item, kernelError("", "the kernel could not handle this message: %v", ie.panic))
+			return nil
+		})
+		if err != nil {
+			err = r.crank(func() error { r.pop(); return nil })
+		}
+	}
 	r.afterCrank(err)
 	if r.fatal == nil {
 		r.obs.RunQueue(r.queueLengthSafe())
 	}
 	return true
 }
+
+// internalError is a kernel bug met during a crank (a recovered panic).
+type internalError struct{ panic any }
+
+func (e *internalError) Error() string { return fmt.Sprintf("internal kernel error: %v", e.panic) }
 
 func (r *Router) queueLengthSafe() (n int64) {
 	defer func() {
@@ -314,7 +332,7 @@ func (r *Router) crank(fn func() error) (err error) {
 				return
 			}
 			r.log.Error("kernel error during crank; crank aborted", "panic", p, "stack", string(debug.Stack()))
-			err = fmt.Errorf("internal kernel error: %v", p)
+			err = &internalError{p}
 		}
 	}()
 	if r.fatal != nil {
