@@ -18,9 +18,10 @@ import (
 
 const (
 	// killGrace is how long Kill lets a worker exit by itself once its
-	// stream is closed (a worker exits when its stream ends) before
-	// SIGKILL. A clean exit keeps an error out of the logs.
-	killGrace = 25 * time.Millisecond
+	// stream is closed (a worker tears its endowments down and exits when
+	// its stream ends) before SIGKILL. A clean exit keeps an error out of
+	// the logs; a loaded machine needs more than a few milliseconds.
+	killGrace = 100 * time.Millisecond
 	// brokenGrace is how long a worker whose stream broke may take to exit
 	// before it is killed: a worker without a stream is of no use.
 	brokenGrace = time.Second
