@@ -189,9 +189,6 @@ func (k *keeper) delPrefix(prefix string) {
 
 type kv struct{ key, value string }
 
-// dirty reports whether the crank has buffered writes.
-func (k *keeper) dirty() bool { return len(k.order) > 0 }
-
 // seal ends a crank: its writes join the queue for the next batch, and
 // reads see them at once.
 func (k *keeper) seal() {

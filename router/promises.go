@@ -129,7 +129,7 @@ func (r *Router) forward(kp string, p *promiseRecord, target string) {
 	cur, cp := target, tp
 	for {
 		if cur == kp {
-			r.rejectCycle(kp, p, target)
+			r.rejectCycle(kp, target)
 			return
 		}
 		if cp.State != forwarded {
@@ -161,7 +161,7 @@ func (r *Router) forward(kp string, p *promiseRecord, target string) {
 	r.putPromise(kp, p)
 }
 
-func (r *Router) rejectCycle(kp string, p *promiseRecord, target string) {
+func (r *Router) rejectCycle(kp, target string) {
 	err := kernelError("", "promise %s was resolved to %s, which resolves back to it: a cycle of promises never settles", kp, target)
 	r.resolve(kp, true, err)
 	// Everything already forwarded along the loop follows kp and settles with it.

@@ -114,12 +114,12 @@ func (r *Router) startCalls(calls []serviceCall) {
 }
 
 func (r *Router) runCall(c serviceCall) {
-	v, err, panicked := safeCall(r.ctx, c)
+	v, err, stack := safeCall(r.ctx, c)
 	outcome := "ok"
 	switch {
-	case panicked:
+	case stack != nil:
 		outcome = "panic"
-		r.log.Error("kernel service panicked; the caller gets a rejection", "service", c.svc.name, "method", c.method, "panic", err)
+		r.log.Error("kernel service panicked; the caller gets a rejection", "service", c.svc.name, "method", c.method, "panic", err, "stack", string(stack))
 	case err != nil:
 		outcome = "error"
 	}
@@ -152,14 +152,16 @@ func (r *Router) runCall(c serviceCall) {
 	})
 }
 
-func safeCall(ctx context.Context, c serviceCall) (v any, err error, panicked bool) {
+// safeCall runs a call; a panic becomes an error, and its stack is
+// returned for the kernel log only (it never reaches a vat).
+func safeCall(ctx context.Context, c serviceCall) (v any, err error, stack []byte) {
 	defer func() {
 		if p := recover(); p != nil {
-			v, err, panicked = nil, fmt.Errorf("kernel service %q: %s panicked: %v\n%s", c.svc.name, c.method, p, debug.Stack()), true
+			v, err, stack = nil, fmt.Errorf("kernel service %q: %s panicked: %v", c.svc.name, c.method, p), debug.Stack()
 		}
 	}()
 	v, err = c.svc.handler(ctx, c.method, c.args)
-	return v, err, false
+	return v, err, nil
 }
 
 // serviceError is the rejection for a failed call: a JavaScript-style
@@ -170,24 +172,8 @@ func serviceError(c serviceCall, err error) marshal.CapData {
 			return cd
 		}
 	}
-	msg := err.Error()
-	if len(msg) > 0 {
-		// Never ship a Go stack to a vat.
-		if i := indexOfStack(msg); i >= 0 {
-			msg = msg[:i]
-		}
-	}
-	cd, _ := marshal.Marshal(&marshal.Error{Name: "Error", Message: msg})
+	cd, _ := marshal.Marshal(&marshal.Error{Name: "Error", Message: err.Error()})
 	return cd
-}
-
-func indexOfStack(msg string) int {
-	for i := 0; i+1 < len(msg); i++ {
-		if msg[i] == '\n' && i+10 < len(msg) && msg[i+1:i+10] == "goroutine" {
-			return i
-		}
-	}
-	return -1
 }
 
 // rejectInterruptedCalls settles the calls a previous kernel started but
