@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,7 +17,6 @@ import (
 type testServer struct {
 	*httptest.Server
 	hits   atomic.Int32
-	mu     sync.Mutex
 	closed map[string]chan struct{} // path -> closed when the client went away mid-exchange
 	began  map[string]chan struct{} // path -> closed when the handler started
 }

@@ -124,7 +124,7 @@ func New(reg prometheus.Registerer) (*Kernel, error) {
 		}, []string{"reason"}),
 		commitDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: namespace, Name: "store_commit_duration_seconds",
-			Help: "Time of one store commit (one crank's writes), by driver.",
+			Help: "Time of one store commit (the writes of one or more cranks), by driver.",
 			// 0.1 ms to about 1.6 s: SQLite in WAL commits in well under
 			// a millisecond, PostgreSQL in one network round trip or more.
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 15),

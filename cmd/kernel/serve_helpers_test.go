@@ -252,9 +252,6 @@ func (d *serveProc) workers() []int {
 	return testutil.WorkerChildren(d.pid())
 }
 
-var (
-	workerChildren = testutil.WorkerChildren
-	allGone        = testutil.AllGone
-)
+var allGone = testutil.AllGone
 
 type syncBuffer = testutil.SyncBuffer

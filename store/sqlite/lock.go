@@ -45,7 +45,8 @@ func lockFile(dbPath string) (*fileLock, error) {
 		return nil, fmt.Errorf("lock %s: %w", name, err)
 	}
 	// A pid left by an earlier holder would mislead; write ours over it.
-	if err := f.Truncate(0); err == nil {
+	err = f.Truncate(0)
+	if err == nil {
 		_, err = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	}
 	if err != nil {
