@@ -74,15 +74,7 @@ func TestCrashChainExactlyOnce(t *testing.T) {
 		}
 		t.Setenv("OCAP_WORKER_PATH", link)
 		sock := filepath.Join(dir, "k.sock")
-		sys := "chain=" + clusterFile(t, "durable-chain.json")
-
-		d := startServe(t, url, sock, "--system", sys)
-		d.waitReady()
-		var root string
-		ok(t, sock, &root, "system-root", "chain")
-		if out := ok(t, sock, nil, "send", root, "start", strconv.Itoa(crashSteps)); out != `"started"` {
-			t.Fatalf("start: %s", out)
-		}
+		d, sys, root := startChain(t, url, sock, crashSteps)
 
 		kill := func(d *serveProc, what string) {
 			t.Helper()
@@ -246,12 +238,7 @@ func TestStopMidChainKeepsVats(t *testing.T) {
 	const steps, restarts = 100000, 5
 	forEachStore(t, func(t *testing.T, url string) {
 		sock := filepath.Join(shortDir(t), "k.sock")
-		sys := "chain=" + clusterFile(t, "durable-chain.json")
-		d := startServe(t, url, sock, "--system", sys)
-		d.waitReady()
-		var root string
-		ok(t, sock, &root, "system-root", "chain")
-		ok(t, sock, nil, "send", root, "start", strconv.Itoa(steps))
+		d, sys, root := startChain(t, url, sock, steps)
 		seen := 0
 		for i := 1; i <= restarts; i++ {
 			n, moved := waitChainMoves(t, sock, root, seen, 30*time.Second)
@@ -286,12 +273,7 @@ func TestKill9MidChainResumes(t *testing.T) {
 	const steps, kills = 100000, 10
 	forEachStore(t, func(t *testing.T, url string) {
 		sock := filepath.Join(shortDir(t), "k.sock")
-		sys := "chain=" + clusterFile(t, "durable-chain.json")
-		d := startServe(t, url, sock, "--system", sys)
-		d.waitReady()
-		var root string
-		ok(t, sock, &root, "system-root", "chain")
-		ok(t, sock, nil, "send", root, "start", strconv.Itoa(steps))
+		d, sys, root := startChain(t, url, sock, steps)
 		seen := 0
 		for i := 1; i <= kills; i++ {
 			n, moved := waitChainMoves(t, sock, root, seen, 15*time.Second)
@@ -313,4 +295,20 @@ func TestKill9MidChainResumes(t *testing.T) {
 		ok(t, sock, nil, "stop")
 		d.wait(15 * time.Second)
 	})
+}
+
+// startChain starts a daemon running the chain cluster as the system
+// subcluster "chain" and kicks the chain off towards steps. It returns the
+// daemon, the --system flag value to restart it with, and the chain's root.
+func startChain(t *testing.T, url, sock string, steps int) (*serveProc, string, string) {
+	t.Helper()
+	sys := "chain=" + clusterFile(t, "durable-chain.json")
+	d := startServe(t, url, sock, "--system", sys)
+	d.waitReady()
+	var root string
+	ok(t, sock, &root, "system-root", "chain")
+	if out := ok(t, sock, nil, "send", root, "start", strconv.Itoa(steps)); out != `"started"` {
+		t.Fatalf("start: %s", out)
+	}
+	return d, sys, root
 }
