@@ -114,7 +114,7 @@ func (r *Router) startCalls(calls []serviceCall) {
 }
 
 func (r *Router) runCall(c serviceCall) {
-	v, err, stack := safeCall(r.ctx, c)
+	v, stack, err := safeCall(r.ctx, c)
 	outcome := "ok"
 	switch {
 	case stack != nil:
@@ -154,14 +154,14 @@ func (r *Router) runCall(c serviceCall) {
 
 // safeCall runs a call; a panic becomes an error, and its stack is
 // returned for the kernel log only (it never reaches a vat).
-func safeCall(ctx context.Context, c serviceCall) (v any, err error, stack []byte) {
+func safeCall(ctx context.Context, c serviceCall) (v any, stack []byte, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			v, err, stack = nil, fmt.Errorf("kernel service %q: %s panicked: %v", c.svc.name, c.method, p), debug.Stack()
+			v, stack, err = nil, debug.Stack(), fmt.Errorf("kernel service %q: %s panicked: %v", c.svc.name, c.method, p)
 		}
 	}()
 	v, err = c.svc.handler(ctx, c.method, c.args)
-	return v, err, nil
+	return v, nil, err
 }
 
 // serviceError is the rejection for a failed call: a JavaScript-style
