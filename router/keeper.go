@@ -219,11 +219,17 @@ func (k *keeper) startBatch() bool {
 		// batch it started.
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		err := k.st.Commit(ctx, writes)
-		if err != nil {
-			err = fmt.Errorf("committing cranks: %w", err)
-		}
-		k.done <- batchResult{batch, writes, err}
+		var err error
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("the store driver panicked: %v", p)
+			}
+			if err != nil {
+				err = fmt.Errorf("committing cranks: %w", err)
+			}
+			k.done <- batchResult{batch, writes, err}
+		}()
+		err = k.st.Commit(ctx, writes)
 	}()
 	return true
 }

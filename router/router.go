@@ -176,41 +176,65 @@ func (r *Router) loop() {
 			o.reply <- r.runOp(o.fn)
 			continue
 		case res := <-r.k.done:
-			r.committed(res)
+			r.guard("recording a commit", func() { r.committed(res) })
 			continue
 		case vat := <-r.wants:
 			r.flushes = append(r.flushes, vat)
 			continue
 		case d := <-r.deaths:
-			r.workerDied(d)
+			r.guard("handling a worker's exit", func() { r.workerDied(d) })
 			continue
 		case <-r.ctx.Done():
-			_ = r.sync()
+			r.guard("stopping", func() { _ = r.sync() })
 			return
 		default:
 		}
-		if r.fatal == nil && r.restored && r.step() {
+		ran := false
+		if r.fatal == nil && r.restored {
+			r.guard("running a crank", func() { ran = r.step() })
+		}
+		if ran {
 			continue
 		}
 		select {
 		case o := <-r.ops:
 			o.reply <- r.runOp(o.fn)
 		case res := <-r.k.done:
-			r.committed(res)
+			r.guard("recording a commit", func() { r.committed(res) })
 		case vat := <-r.wants:
 			r.flushes = append(r.flushes, vat)
 		case d := <-r.deaths:
-			r.workerDied(d)
+			r.guard("handling a worker's exit", func() { r.workerDied(d) })
 		case <-r.ctx.Done():
-			_ = r.sync()
+			r.guard("stopping", func() { _ = r.sync() })
 			return
 		}
 	}
 }
 
+// guard runs one piece of the loop's work. A panic there is a kernel bug
+// outside any crank: the kernel's memory may no longer match the store, so
+// no further crank runs, and the process lives on to say why.
+func (r *Router) guard(what string, fn func()) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.log.Error("internal kernel error; no further cranks will run", "while", what, "panic", p, "stack", string(debug.Stack()))
+			r.fail(fmt.Errorf("internal kernel error while %s: %v", what, p))
+		}
+	}()
+	fn()
+}
+
 // runOp runs a host request as a crank and answers once it is durable:
 // what a host is told has happened has been committed.
-func (r *Router) runOp(fn func() error) error {
+func (r *Router) runOp(fn func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.log.Error("internal kernel error after a host request", "panic", p, "stack", string(debug.Stack()))
+			err = &internalError{p}
+			r.fail(err)
+		}
+	}()
 	if err := r.crank(fn); err != nil {
 		return err
 	}
@@ -356,8 +380,9 @@ func (r *Router) crank(fn func() error) (err error) {
 	return nil
 }
 
-// fail stops all further cranks: the store refused a commit or a read, so
-// the kernel's memory may no longer match what is durable.
+// fail stops all further cranks: the store refused a commit or a read (or
+// a kernel bug struck outside a crank), so the kernel's memory may no
+// longer match what is durable.
 func (r *Router) fail(err error) {
 	if r.fatal == nil {
 		r.fatal = err
@@ -365,7 +390,7 @@ func (r *Router) fail(err error) {
 		r.failure = err
 		r.mu.Unlock()
 		close(r.failed)
-		r.log.Error("kernel store failed; no further cranks will run. Restart the kernel once the store is healthy: it resumes from the last commit", "error", err)
+		r.log.Error("kernel stopped running cranks. Restart the kernel (once the store is healthy, if it failed): it resumes from the last commit", "error", err)
 	}
 }
 

@@ -114,6 +114,11 @@ func (r *Router) startCalls(calls []serviceCall) {
 }
 
 func (r *Router) runCall(c serviceCall) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.log.Error("internal kernel error finishing a service call", "service", c.svc.name, "method", c.method, "panic", p, "stack", string(debug.Stack()))
+		}
+	}()
 	v, stack, err := safeCall(r.ctx, c)
 	outcome := "ok"
 	switch {

@@ -86,9 +86,13 @@ func (r *Router) Launch(ctx context.Context, spec SubclusterSpec) (*LaunchResult
 	}
 	for i, id := range sc.Vats {
 		err := r.do(ctx, func() error {
-			rec, _ := r.vat(id)
 			w := workers[i]
 			workers[i] = nil
+			rec, ok := r.vat(id)
+			if !ok {
+				_ = w.Kill()
+				return fmt.Errorf("vat %s was terminated while its subcluster launched", id)
+			}
 			return r.startVatIn(ctx, rec, w)
 		})
 		if err != nil {
@@ -119,8 +123,13 @@ func (r *Router) Launch(ctx context.Context, spec SubclusterSpec) (*LaunchResult
 		return fail(&BootstrapError{Data: s.Data})
 	}
 	err = r.do(ctx, func() error {
-		sc.State = running
-		r.k.setJSON("sc."+sc.ID, &sc)
+		// Re-read: a vat terminated during bootstrap has left the list.
+		var cur subclusterRecord
+		if !r.k.getJSON("sc."+sc.ID, &cur) {
+			return fmt.Errorf("subcluster %s ended during its launch: all its vats were terminated", sc.ID)
+		}
+		cur.State = running
+		r.k.setJSON("sc."+sc.ID, &cur)
 		return nil
 	})
 	if err != nil {
@@ -134,7 +143,11 @@ func (r *Router) launchWorkers(ctx context.Context, vats []string) ([]platform.W
 	recs := make([]*vatRecord, len(vats))
 	err := r.do(ctx, func() error {
 		for i, id := range vats {
-			recs[i], _ = r.vat(id)
+			rec, ok := r.vat(id)
+			if !ok {
+				return fmt.Errorf("%w %s: it has no record in the store", ErrUnknownVat, id)
+			}
+			recs[i] = rec
 		}
 		return nil
 	})
@@ -148,6 +161,11 @@ func (r *Router) launchWorkers(ctx context.Context, vats []string) ([]platform.W
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				if p := recover(); p != nil {
+					errs[i] = fmt.Errorf("starting a worker for vat %s: the platform panicked: %v", rec.ID, p)
+				}
+			}()
 			workers[i], errs[i] = r.launchWorker(rec)
 		}()
 	}
@@ -240,11 +258,18 @@ func (r *Router) removeSubcluster(id, reason string) {
 	if !r.k.getJSON("sc."+id, &sc) {
 		return
 	}
+	// The record goes first: terminating its vats one by one then has no
+	// list to keep up to date.
+	r.deleteSubcluster(&sc, reason)
 	for _, vat := range sc.Vats {
 		r.terminateVat(vat, fmt.Sprintf("subcluster %s %s", id, reason))
 	}
-	r.closeIO(&sc, reason)
-	r.k.del("sc." + id)
+}
+
+// deleteSubcluster closes a subcluster's io channels and deletes its record.
+func (r *Router) deleteSubcluster(sc *subclusterRecord, reason string) {
+	r.closeIO(sc, reason)
+	r.k.del("sc." + sc.ID)
 	if sc.Name != "" {
 		r.k.del("sys." + sc.Name)
 	}
@@ -280,6 +305,9 @@ func (r *Router) Restore(ctx context.Context) error {
 			if sc.State == launching {
 				r.log.Info("removing a subcluster whose launch did not finish", "subcluster", sc.ID)
 				r.removeSubcluster(sc.ID, "did not finish launching")
+				continue
+			}
+			if !r.repairSubcluster(&sc) {
 				continue
 			}
 			if err := r.openIO(&sc); err != nil {
@@ -318,6 +346,34 @@ func (r *Router) Restore(ctx context.Context) error {
 		}
 	}
 	return r.do(ctx, func() error { r.restored = true; return nil })
+}
+
+// repairSubcluster drops from sc's list the vats that have no record (a
+// store written by kernels that left terminated vats listed) and reports
+// whether any vat is left; a subcluster with none is deleted.
+func (r *Router) repairSubcluster(sc *subclusterRecord) bool {
+	var vats, names []string
+	for i, id := range sc.Vats {
+		if _, ok := r.vat(id); ok {
+			vats = append(vats, id)
+			if i < len(sc.VatNames) {
+				names = append(names, sc.VatNames[i])
+			}
+			continue
+		}
+		r.log.Warn("repairing the store: a terminated vat was still listed in its subcluster", "subcluster", sc.ID, "vat", id)
+	}
+	if len(vats) == len(sc.Vats) {
+		return true
+	}
+	sc.Vats, sc.VatNames = vats, names
+	if len(vats) == 0 {
+		r.log.Warn("repairing the store: a subcluster whose vats were all terminated is deleted", "subcluster", sc.ID)
+		r.deleteSubcluster(sc, "ended when its last vat was terminated")
+		return false
+	}
+	r.k.setJSON("sc."+sc.ID, sc)
+	return true
 }
 
 // SystemSubclusters lists the names of the system subclusters in the store.

@@ -3,6 +3,7 @@ package router
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ocapgo/ocap/platform"
@@ -135,7 +136,8 @@ func (r *Router) terminateVat(id, reason string) {
 		_ = w.Kill()
 		r.dropWorker(id)
 	}
-	if _, ok := r.vat(id); !ok {
+	rec, ok := r.vat(id)
+	if !ok {
 		return
 	}
 	r.log.Info("vat terminated", "vat", id, "reason", reason)
@@ -160,6 +162,31 @@ func (r *Router) terminateVat(id, reason string) {
 	r.k.delPrefix("vs." + id + ".")
 	r.k.del("vat." + id)
 	r.k.del("vat." + id + ".next")
+	r.dropFromSubcluster(rec.Subcluster, id, reason)
+}
+
+// dropFromSubcluster takes a terminated vat out of its subcluster's list,
+// so that a restart does not look for it; a subcluster left without vats
+// goes too.
+func (r *Router) dropFromSubcluster(scID, vat, reason string) {
+	var sc subclusterRecord
+	if !r.k.getJSON("sc."+scID, &sc) {
+		return
+	}
+	i := slices.Index(sc.Vats, vat)
+	if i < 0 {
+		return
+	}
+	sc.Vats = slices.Delete(sc.Vats, i, i+1)
+	if i < len(sc.VatNames) {
+		sc.VatNames = slices.Delete(sc.VatNames, i, i+1)
+	}
+	if len(sc.Vats) == 0 {
+		r.log.Info("subcluster ended: its last vat was terminated", "subcluster", scID)
+		r.deleteSubcluster(&sc, fmt.Sprintf("ended when its last vat was terminated (%s)", reason))
+		return
+	}
+	r.k.setJSON("sc."+scID, &sc)
 }
 
 // PingVat asks a vat's worker for a pong.

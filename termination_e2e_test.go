@@ -1,0 +1,171 @@
+package ocap_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ocapgo/ocap"
+	"github.com/ocapgo/ocap/store"
+)
+
+// A terminated vat never keeps the kernel from starting again: after each
+// way a vat can end, the rest of its subcluster and every other subcluster
+// answer, before and after a restart, on both stores.
+func TestRestartAfterTermination(t *testing.T) {
+	ways := []struct {
+		name      string
+		terminate func(t *testing.T, e *kernelEnv, root string)
+		reason    string
+	}{
+		{"endless recursion", func(t *testing.T, e *kernelEnv, root string) {
+			expectTerminated(t, e, root, "recurse")
+		}, "vat terminated"},
+		{"delivery time limit", func(t *testing.T, e *kernelEnv, root string) {
+			expectTerminated(t, e, root, "spin")
+		}, "vat terminated"},
+		{"failed restore", func(t *testing.T, e *kernelEnv, root string) {
+			if got := e.mustCall(root, "callVictim", "breakOnRestart"); got != "armed" {
+				t.Fatalf("breakOnRestart = %v", got)
+			}
+			e.restart()
+		}, "could not be restored"},
+	}
+	forEachStore(t, func(t *testing.T, url string) {
+		// Generous: a loaded machine under the race detector starts vats
+		// slowly, and the limit also bounds startVat.
+		e := startKernel(t, url, ocap.Options{DeliveryTimeout: 20 * time.Second})
+		other := e.launch("hello.json")
+		var roots []string
+		for _, way := range ways {
+			res := e.launch("terminations.json")
+			keeper, victim := subclusterVats(t, e, res.SubclusterID)
+			way.terminate(t, e, res.RootKref)
+			waitFor(t, time.Minute, "the victim to leave the status", func() bool {
+				_, vats := subclusterVatsOK(e, res.SubclusterID)
+				return len(vats) == 1 && vats[0] == keeper
+			})
+			if !strings.Contains(e.logs.String(), way.reason) {
+				t.Errorf("%s: the log does not say %q", way.name, way.reason)
+			}
+			if _, ok := e.pids()[victim]; ok {
+				t.Errorf("%s: vat %s still has a worker", way.name, victim)
+			}
+			roots = append(roots, res.RootKref)
+			checkSurvivors(t, e, other.RootKref, roots)
+		}
+		for i := 0; i < 2; i++ {
+			e.restart()
+			checkSurvivors(t, e, other.RootKref, roots)
+		}
+	})
+}
+
+// A store written by kernels that left a terminated vat in its
+// subcluster's list starts: the list is repaired at restore.
+func TestRestoreRepairsTerminatedVatStillListed(t *testing.T) {
+	forEachStore(t, func(t *testing.T, url string) {
+		e := startKernel(t, url, ocap.Options{})
+		res := e.launch("terminations.json")
+		keeper, victim := subclusterVats(t, e, res.SubclusterID)
+		e.close()
+
+		// What terminating a vat used to leave: its tables gone, its
+		// exports marked, its id still in the subcluster's list.
+		ctx := context.Background()
+		db, err := store.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var writes []store.Write
+		for _, prefix := range []string{"c." + victim + ".", "vs." + victim + "."} {
+			err := db.Scan(ctx, prefix, func(key, value string) error {
+				writes = append(writes, store.Write{Key: key, Delete: true})
+				if strings.HasPrefix(key, "c."+victim+".o+") {
+					writes = append(writes, store.Write{Key: "o." + value + ".gone",
+						Value: "[KERNEL:VAT_TERMINATED] vat " + victim + " was terminated: it was killed"})
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		writes = append(writes, store.Write{Key: "vat." + victim, Delete: true}, store.Write{Key: "vat." + victim + ".next", Delete: true})
+		if err := db.Commit(ctx, writes); err != nil {
+			t.Fatal(err)
+		}
+		sc, ok, err := db.Get(ctx, "sc."+res.SubclusterID)
+		if err != nil || !ok || !strings.Contains(sc, `"`+victim+`"`) {
+			t.Fatalf("the subcluster record should still list %s: %q %v", victim, sc, err)
+		}
+		db.Close()
+
+		e.open()
+		if !strings.Contains(e.logs.String(), "repairing the store") {
+			t.Errorf("the repair is not logged")
+		}
+		_, vats := subclusterVatsOK(e, res.SubclusterID)
+		if !slices.Equal(vats, []string{keeper}) {
+			t.Fatalf("vats after repair = %v, want [%s]", vats, keeper)
+		}
+		checkSurvivors(t, e, "", []string{res.RootKref})
+		e.restart()
+		checkSurvivors(t, e, "", []string{res.RootKref})
+	})
+}
+
+// expectTerminated calls the victim through its keeper and expects the
+// victim to end.
+func expectTerminated(t *testing.T, e *kernelEnv, root, method string) {
+	t.Helper()
+	_, err := e.call(root, "callVictim", method)
+	if err == nil || !strings.Contains(err.Error(), "VAT_TERMINATED") {
+		t.Fatalf("callVictim(%s): %v\nlogs:\n%s", method, err, e.logs.String())
+	}
+}
+
+// checkSurvivors checks that every keeper answers and finds its victim
+// gone, and that the other subcluster (when given) answers.
+func checkSurvivors(t *testing.T, e *kernelEnv, other string, keepers []string) {
+	t.Helper()
+	if other != "" {
+		if got := e.mustCall(other, "hello", "there"); got != "hello there, from Bob" {
+			t.Fatalf("the other subcluster: hello = %v", got)
+		}
+	}
+	for _, root := range keepers {
+		if got := e.mustCall(root, "hello"); got != "keeper here" {
+			t.Fatalf("keeper %s: hello = %v", root, got)
+		}
+		_, err := e.call(root, "callVictim", "hello")
+		if err == nil || !strings.Contains(err.Error(), "VAT_TERMINATED") {
+			t.Fatalf("keeper %s calling its terminated victim: %v", root, err)
+		}
+	}
+}
+
+// subclusterVats returns the two vats of a terminations subcluster.
+func subclusterVats(t *testing.T, e *kernelEnv, id string) (keeper, victim string) {
+	t.Helper()
+	ok, vats := subclusterVatsOK(e, id)
+	if !ok || len(vats) != 2 {
+		t.Fatalf("subcluster %s: vats %v", id, vats)
+	}
+	return vats[0], vats[1]
+}
+
+func subclusterVatsOK(e *kernelEnv, id string) (bool, []string) {
+	st, err := e.k.GetStatus(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, sc := range st.Subclusters {
+		if sc.ID == id {
+			return true, sc.Vats
+		}
+	}
+	return false, nil
+}
