@@ -64,7 +64,7 @@ func parseConfig(url string) (*config, error) {
 	}
 	if params["application_name"] == "" {
 		// Shown in pg_stat_activity, and in ErrLocked errors of other kernels.
-		params["application_name"] = "ocap kernel pid " + strconv.Itoa(os.Getpid())
+		params["application_name"] = kernelAppPrefix + strconv.Itoa(os.Getpid())
 	}
 	if cc.ConnectTimeout == 0 {
 		cc.ConnectTimeout = 10 * time.Second

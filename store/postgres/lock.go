@@ -2,8 +2,13 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -22,21 +27,56 @@ func lockKey(schema string) int64 {
 // lock takes the store's advisory lock on conn without waiting. The lock
 // belongs to conn's session: it holds for as long as conn stays open and
 // ends with it, including when the kernel process dies.
+//
+// A kernel on this machine that just closed the store or died still holds
+// the lock until its PostgreSQL backend notices, which a busy server may
+// take a moment to do: while the holder names a process that no longer
+// runs here, lock tries again for up to deadHolderWait.
 func lock(ctx context.Context, conn *pgx.Conn, cfg *config) error {
 	key := lockKey(cfg.schema)
-	var ok bool
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ok); err != nil {
-		return fmt.Errorf("lock store %s: %w", cfg.location, err)
+	deadline := time.Now().Add(deadHolderWait)
+	for {
+		var ok bool
+		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ok); err != nil {
+			return fmt.Errorf("lock store %s: %w", cfg.location, err)
+		}
+		if ok {
+			return nil
+		}
+		who, pid := holder(ctx, conn, key)
+		if pid == 0 || processRuns(pid) || time.Now().After(deadline) {
+			return kv.Errorf(driver.ErrLocked, "store %s is in use by another kernel (%s)", cfg.location, who)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("lock store %s: %w", cfg.location, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
-	if !ok {
-		return kv.Errorf(driver.ErrLocked, "store %s is in use by another kernel (%s)", cfg.location, holder(ctx, conn, key))
-	}
-	return nil
+}
+
+// kernelAppPrefix starts the application_name a kernel gives its sessions.
+const kernelAppPrefix = "ocap kernel pid "
+
+// deadHolderWait bounds how long lock waits for a dead holder's session to end.
+const deadHolderWait = 10 * time.Second
+
+// unlock releases the lock at once; closing the session would release it
+// only once the server has noticed.
+func unlock(ctx context.Context, conn *pgx.Conn, schema string) error {
+	_, err := conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, lockKey(schema))
+	return err
+}
+
+// processRuns reports whether a process with this id runs on this machine.
+func processRuns(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // holder describes the session holding the lock key, as far as this role
-// may see it.
-func holder(ctx context.Context, conn *pgx.Conn, key int64) string {
+// may see it, and the kernel process it names (0 when it names none).
+func holder(ctx context.Context, conn *pgx.Conn, key int64) (string, int) {
 	// pg_locks shows a bigint advisory key as its high and low 32 bits.
 	var pid int32
 	var app string
@@ -49,10 +89,11 @@ func holder(ctx context.Context, conn *pgx.Conn, key int64) string {
 		int64(uint32(uint64(key)>>32)), int64(uint32(key))).Scan(&pid, &app)
 	switch {
 	case err != nil:
-		return "holder unknown"
+		return "holder unknown", 0
 	case app != "":
-		return fmt.Sprintf("%s, PostgreSQL backend pid %d", app, pid)
+		kernelPID, _ := strconv.Atoi(strings.TrimPrefix(app, kernelAppPrefix))
+		return fmt.Sprintf("%s, PostgreSQL backend pid %d", app, pid), kernelPID
 	default:
-		return fmt.Sprintf("PostgreSQL backend pid %d", pid)
+		return fmt.Sprintf("PostgreSQL backend pid %d", pid), 0
 	}
 }

@@ -56,8 +56,9 @@ type Store struct {
 	conn *pgx.Conn
 	pool *pgxpool.Pool
 
-	info driver.Info
-	from int
+	info   driver.Info
+	from   int
+	schema string // names the lock
 }
 
 var _ driver.Store = (*Store)(nil)
@@ -112,10 +113,11 @@ func open(ctx context.Context, cfg *config, conn *pgx.Conn) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", cfg.location, err)
 	}
 	return &Store{
-		conn: conn,
-		pool: pool,
-		info: driver.Info{Driver: "postgres", Location: cfg.location, SchemaVersion: to},
-		from: from,
+		conn:   conn,
+		pool:   pool,
+		schema: cfg.schema,
+		info:   driver.Info{Driver: "postgres", Location: cfg.location, SchemaVersion: to},
+		from:   from,
 	}, nil
 }
 
@@ -148,6 +150,11 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	s.pool.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	// Closing the session releases the lock too, but only once the server
+	// notices; a failed unlock leaves it to that.
+	_ = unlock(ctx, s.conn, s.schema)
 	if err := closeConn(s.conn); err != nil {
 		return fmt.Errorf("close store %s: %w", s.info.Location, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -118,6 +119,49 @@ func TestLockedNamesStoreAndHolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	openT(t, u)
+}
+
+// A lock still held for a kernel process that is gone (its session not
+// ended yet) is waited for; one held for a live process is refused at once.
+func TestLockOfAGoneKernelIsWaitedFor(t *testing.T) {
+	u := storetest.PostgresURL(t)
+	openT(t, u).Close() // creates the schema
+
+	// A process that has exited: its pid is free until reused.
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	holderURL := u + "&application_name=" + url.PathEscape(kernelAppPrefix+strconv.Itoa(gone.Process.Pid))
+	conn, err := pgx.Connect(t.Context(), holderURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(t.Context(), `SELECT pg_advisory_lock($1)`, lockKey(schemaOf(t, u))); err != nil {
+		t.Fatal(err)
+	}
+	opened := make(chan error, 1)
+	go func() {
+		s, err := Open(context.Background(), u)
+		if err == nil {
+			s.Close()
+		}
+		opened <- err
+	}()
+	// Open waits while the gone kernel's session holds the lock...
+	select {
+	case err := <-opened:
+		t.Fatalf("open returned while a gone kernel's lock was held: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	// ...and gets the store once the session lets go.
+	if err := unlock(t.Context(), conn, schemaOf(t, u)); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-opened; err != nil {
+		t.Fatalf("open after the gone kernel's session ended: %v", err)
+	}
 }
 
 // TestLocksArePerSchema: two kernels may share a database in two schemas.
