@@ -107,7 +107,9 @@ func (c *ioChannel) openFile(path string) error {
 
 func (c *ioChannel) listen(network, addr string) error {
 	if network == "unix" {
-		_ = os.Remove(addr) // a stale socket from an earlier run
+		if err := removeStaleSocket(addr); err != nil {
+			return err
+		}
 	}
 	l, err := net.Listen(network, addr)
 	if err != nil {
@@ -126,6 +128,27 @@ func (c *ioChannel) listen(network, addr string) error {
 		return accepted, nil
 	}
 	return nil
+}
+
+// removeStaleSocket removes a socket file left by an earlier run. A socket
+// something still listens on is refused, never unlinked: removing it would
+// cut that listener off from new clients without a word.
+func removeStaleSocket(path string) error {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if fi.Mode()&os.ModeSocket == 0 {
+		return fmt.Errorf("%s exists and is not a socket; remove it or choose another path", path)
+	}
+	if conn, err := net.Dial("unix", path); err == nil {
+		conn.Close()
+		return fmt.Errorf("socket %s is in use: something is listening on it", path)
+	}
+	return os.Remove(path)
 }
 
 // handle is the channel's service: read() and write(data).
