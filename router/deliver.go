@@ -7,6 +7,7 @@ import (
 
 	"github.com/ocapgo/ocap/marshal"
 	"github.com/ocapgo/ocap/proto/workerpb"
+	"github.com/ocapgo/ocap/router/keeper"
 )
 
 // process routes one run-queue item.
@@ -40,7 +41,7 @@ func (r *Router) processSend(item runItem) error {
 		kp, p := r.follow(target, p)
 		switch p.State {
 		case unresolved:
-			r.queueOnPromise(kp, p, item)
+			r.k.QueueOnPromise(kp, p, item)
 			return nil
 		case rejected:
 			r.rejectResult(item, *p.Data)
@@ -54,27 +55,27 @@ func (r *Router) processSend(item runItem) error {
 		}
 		target = ko
 	}
-	if r.k.has("o." + target + ".revoked") {
+	if r.k.IsRevoked(target) {
 		r.rejectResult(item, kernelError(CodeObjectRevoked, "object %s has been revoked", target))
 		return nil
 	}
-	if gone, ok := r.k.get("o." + target + ".gone"); ok {
+	if gone, ok := r.k.ObjectGone(target); ok {
 		r.rejectResult(item, kernelError("", "%s", gone))
 		return nil
 	}
-	owner, ok := r.k.get("o." + target)
+	owner, ok := r.k.ObjectOwner(target)
 	if !ok {
 		r.rejectResult(item, kernelError(CodeObjectDeleted, "object %s does not exist", target))
 		return nil
 	}
-	if owner == "kernel" {
+	if owner == keeper.KernelOwner {
 		return r.callService(target, item)
 	}
 	return r.deliverMessage(owner, target, item)
 }
 
 func (r *Router) deliverMessage(vat, target string, item runItem) error {
-	vref, ok := r.k.get(clistKey(vat, target))
+	vref, ok := r.k.VrefOf(vat, target)
 	if !ok {
 		r.rejectResult(item, kernelError(CodeObjectDeleted, "object %s no longer exists", target))
 		return nil
@@ -83,7 +84,7 @@ func (r *Router) deliverMessage(vat, target string, item runItem) error {
 	if item.Result != "" {
 		if p, ok := r.promise(item.Result); ok && p.State == unresolved {
 			result := item.Result
-			if r.k.has(clistKey(vat, result)) {
+			if _, known := r.k.VrefOf(vat, result); known {
 				// The vat sent this message itself (through a promise that
 				// resolved to its own object) and waits on the result: it
 				// decides a fresh promise, which the original follows.
@@ -91,7 +92,7 @@ func (r *Router) deliverMessage(vat, target string, item runItem) error {
 				r.forward(item.Result, p, result)
 			} else {
 				p.Decider = vat
-				r.putPromise(item.Result, p)
+				r.k.SetPromise(item.Result, p)
 			}
 			msg.Result = r.vatRef(vat, result)
 		}
@@ -100,7 +101,7 @@ func (r *Router) deliverMessage(vat, target string, item runItem) error {
 }
 
 func (r *Router) processNotify(item runItem) error {
-	vref, ok := r.k.get(clistKey(item.Vat, item.KP))
+	vref, ok := r.k.VrefOf(item.Vat, item.KP)
 	if !ok {
 		return nil // the vat no longer knows this promise
 	}
@@ -109,7 +110,7 @@ func (r *Router) processNotify(item runItem) error {
 		return nil
 	}
 	res := &workerpb.Resolution{Vref: vref, Rejected: p.State == rejected, Data: r.capToVat(item.Vat, *p.Data)}
-	r.dropCList(item.Vat, vref, item.KP)
+	r.k.CListDrop(item.Vat, vref, item.KP)
 	d := &workerpb.Delivery{Kind: &workerpb.Delivery_Notify{Notify: &workerpb.Notify{Resolutions: []*workerpb.Resolution{res}}}}
 	return r.deliver(item.Vat, d)
 }

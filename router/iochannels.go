@@ -46,11 +46,11 @@ func (r *Router) closeIO(sc *subclusterRecord, reason string) {
 	delete(r.ioClosers, sc.ID)
 	for name := range sc.IO {
 		svc := ioServiceName(sc.ID, name)
-		if kref, ok := r.k.get("svc." + svc); ok {
-			r.k.set("o."+kref+".gone", fmt.Sprintf("[KERNEL:%s] io channel %q of subcluster %s is closed: the subcluster %s", CodeObjectDeleted, name, sc.ID, reason))
+		if kref, ok := r.k.ServiceKref(svc); ok {
+			r.k.SetObjectGone(kref, fmt.Sprintf("[KERNEL:%s] io channel %q of subcluster %s is closed: the subcluster %s", CodeObjectDeleted, name, sc.ID, reason))
 			delete(r.serviceByKref, kref)
 		}
 		delete(r.services, svc)
-		r.k.del("svc." + svc)
+		r.k.DeleteService(svc)
 	}
 }

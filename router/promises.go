@@ -2,7 +2,6 @@ package router
 
 import (
 	"slices"
-	"strconv"
 
 	"github.com/ocapgo/ocap/marshal"
 )
@@ -11,21 +10,11 @@ import (
 // kernel, for results of host and service calls), watched by subscribers,
 // and holds the messages sent to it while it is unresolved.
 
-func (r *Router) newPromise(decider string) string {
-	kp := "kp" + strconv.FormatInt(r.k.next("kernel.nextKp"), 10)
-	r.putPromise(kp, &promiseRecord{State: unresolved, Decider: decider})
-	return kp
-}
+func (r *Router) newPromise(decider string) string { return r.k.NewPromise(decider) }
 
-func (r *Router) promise(kp string) (*promiseRecord, bool) {
-	var p promiseRecord
-	if !r.k.getJSON("kp."+kp, &p) {
-		return nil, false
-	}
-	return &p, true
-}
+func (r *Router) promise(kp string) (*promiseRecord, bool) { return r.k.Promise(kp) }
 
-func (r *Router) putPromise(kp string, p *promiseRecord) { r.k.setJSON("kp."+kp, p) }
+func (r *Router) putPromise(kp string, p *promiseRecord) { r.k.SetPromise(kp, p) }
 
 // subscribe asks for a notify to vat when kp settles (at once if it has).
 func (r *Router) subscribe(vat, kp string) {
@@ -35,8 +24,8 @@ func (r *Router) subscribe(vat, kp string) {
 	}
 	// A forwarded promise keeps its own subscribers: it is notified under
 	// its own kref, the one the vat knows, when the promise it follows settles.
-	if p.State == fulfilled || p.State == rejected {
-		r.enqueue(runItem{Type: "notify", Vat: vat, KP: kp})
+	if p.Settled() {
+		r.k.Enqueue(runItem{Type: "notify", Vat: vat, KP: kp})
 		return
 	}
 	if !slices.Contains(p.Subscribers, vat) {
@@ -57,25 +46,12 @@ func (r *Router) follow(kp string, p *promiseRecord) (string, *promiseRecord) {
 	return kp, p
 }
 
-// queueOnPromise parks a send on an unresolved promise.
-func (r *Router) queueOnPromise(kp string, p *promiseRecord, item runItem) {
-	r.k.setJSON("kp."+kp+".q."+strconv.FormatInt(p.QueueTail, 10), item)
-	p.QueueTail++
-	r.putPromise(kp, p)
-}
-
 // drainQueue moves every message parked on kp back to the run queue, in the
 // order they were sent, retargeted at kp (which now knows where they go).
 func (r *Router) drainQueue(kp string, p *promiseRecord) {
-	for n := p.QueueHead; n < p.QueueTail; n++ {
-		key := "kp." + kp + ".q." + strconv.FormatInt(n, 10)
-		var item runItem
-		if r.k.getJSON(key, &item) {
-			r.enqueue(item)
-		}
-		r.k.del(key)
+	for _, item := range r.k.TakePromiseQueue(kp, p) {
+		r.k.Enqueue(item)
 	}
-	p.QueueHead, p.QueueTail = 0, 0
 }
 
 // resolve settles kp. Data that is exactly one promise forwards kp to that
@@ -99,7 +75,7 @@ func (r *Router) resolve(kp string, isRejected bool, data marshal.CapData) {
 	r.drainQueue(kp, p)
 	r.putPromise(kp, p)
 	for _, vat := range subscribers {
-		r.enqueue(runItem{Type: "notify", Vat: vat, KP: kp})
+		r.k.Enqueue(runItem{Type: "notify", Vat: vat, KP: kp})
 	}
 	r.settled = append(r.settled, kp)
 	for _, f := range followers {
@@ -146,18 +122,12 @@ func (r *Router) forward(kp string, p *promiseRecord, target string) {
 		return
 	}
 	// kp follows cur: its queued messages and subscribers move there.
-	for n := p.QueueHead; n < p.QueueTail; n++ {
-		key := "kp." + kp + ".q." + strconv.FormatInt(n, 10)
-		var item runItem
-		if r.k.getJSON(key, &item) {
-			r.queueOnPromise(cur, cp, item)
-		}
-		r.k.del(key)
+	for _, item := range r.k.TakePromiseQueue(kp, p) {
+		r.k.QueueOnPromise(cur, cp, item)
 	}
 	cp.Followers = append(cp.Followers, kp)
 	r.putPromise(cur, cp)
 	p.State, p.ForwardTo, p.Decider = forwarded, cur, ""
-	p.QueueHead, p.QueueTail = 0, 0
 	r.putPromise(kp, p)
 }
 

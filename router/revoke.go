@@ -12,8 +12,8 @@ func (r *Router) Revoke(ctx context.Context, kref string) error {
 		if err := r.checkObject(kref); err != nil {
 			return err
 		}
-		if !r.k.has("o." + kref + ".revoked") {
-			r.k.set("o."+kref+".revoked", "1")
+		if !r.k.IsRevoked(kref) {
+			r.k.SetRevoked(kref)
 			r.obs.Revoked()
 			r.log.Info("object revoked", "kref", kref)
 		}
@@ -28,7 +28,7 @@ func (r *Router) IsRevoked(ctx context.Context, kref string) (bool, error) {
 		if err := r.checkObject(kref); err != nil {
 			return err
 		}
-		revoked = r.k.has("o." + kref + ".revoked")
+		revoked = r.k.IsRevoked(kref)
 		return nil
 	})
 	return revoked, err
@@ -55,10 +55,9 @@ func (r *Router) Reset(ctx context.Context) error {
 		if err := r.sync(); err != nil {
 			return err
 		}
-		if err := r.k.st.Wipe(r.ctx); err != nil {
-			return fmt.Errorf("wiping the store: %w", err)
+		if err := r.k.Wipe(r.ctx); err != nil {
+			return err
 		}
-		r.k.forget()
 		r.flushes = nil
 		r.mu.Lock()
 		for kp, ch := range r.waiters {

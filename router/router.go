@@ -17,6 +17,7 @@ import (
 
 	"github.com/ocapgo/ocap/marshal"
 	"github.com/ocapgo/ocap/platform"
+	"github.com/ocapgo/ocap/router/keeper"
 	"github.com/ocapgo/ocap/store/driver"
 )
 
@@ -46,7 +47,7 @@ type Router struct {
 	cfg      Config
 	obs      Observer
 	log      hclog.Logger
-	k        *keeper
+	k        *keeper.Keeper
 	launcher platform.Launcher
 
 	ctx    context.Context // the router's lifetime: workers live inside it
@@ -126,7 +127,7 @@ func New(cfg Config) *Router {
 		cfg:           cfg,
 		obs:           cfg.Observer,
 		log:           cfg.Logger,
-		k:             newKeeper(cfg.Store),
+		k:             keeper.New(cfg.Store),
 		launcher:      cfg.Launcher,
 		ctx:           ctx,
 		cancel:        cancel,
@@ -175,7 +176,7 @@ func (r *Router) loop() {
 		case o := <-r.ops:
 			o.reply <- r.runOp(o.fn)
 			continue
-		case res := <-r.k.done:
+		case res := <-r.k.Done():
 			r.guard("recording a commit", func() { r.committed(res) })
 			continue
 		case vat := <-r.wants:
@@ -199,7 +200,7 @@ func (r *Router) loop() {
 		select {
 		case o := <-r.ops:
 			o.reply <- r.runOp(o.fn)
-		case res := <-r.k.done:
+		case res := <-r.k.Done():
 			r.guard("recording a commit", func() { r.committed(res) })
 		case vat := <-r.wants:
 			r.flushes = append(r.flushes, vat)
@@ -243,7 +244,7 @@ func (r *Router) runOp(fn func() error) (err error) {
 
 // pump starts committing the queued cranks if no batch is in flight.
 func (r *Router) pump() {
-	if r.fatal != nil || !r.k.startBatch() {
+	if r.fatal != nil || !r.k.StartBatch() {
 		return
 	}
 	r.inflightSettled, r.queuedSettled = append(r.inflightSettled, r.queuedSettled...), r.queuedSettled[:0]
@@ -252,10 +253,10 @@ func (r *Router) pump() {
 
 // committed handles a finished batch: hosts waiting on what it settled
 // are answered, the service calls it decided start, the next batch goes.
-func (r *Router) committed(res batchResult) {
-	r.k.finish(res)
-	if res.err != nil {
-		r.fail(res.err)
+func (r *Router) committed(res keeper.BatchResult) {
+	r.k.Finish(res)
+	if res.Err != nil {
+		r.fail(res.Err)
 		return
 	}
 	r.wakeWaiters(r.inflightSettled)
@@ -267,9 +268,9 @@ func (r *Router) committed(res batchResult) {
 
 // sync waits until every sealed crank is durable.
 func (r *Router) sync() error {
-	for r.fatal == nil && r.k.pending() {
+	for r.fatal == nil && r.k.Pending() {
 		r.pump()
-		r.committed(<-r.k.done)
+		r.committed(<-r.k.Done())
 	}
 	if r.fatal != nil {
 		return fmt.Errorf("kernel store failed: %w", r.fatal)
@@ -295,7 +296,7 @@ func (r *Router) step() bool {
 	}
 	start := time.Now()
 	err := r.crank(func() error {
-		r.pop()
+		r.k.Pop()
 		return r.process(item)
 	})
 	r.obs.Crank(time.Since(start), err == nil)
@@ -304,12 +305,12 @@ func (r *Router) step() bool {
 		// Running the item again would fail again: drop it, and reject
 		// its result so no one waits for it forever.
 		err = r.crank(func() error {
-			r.pop()
+			r.k.Pop()
 			r.rejectResult(item, kernelError("", "the kernel could not handle this message: %v", ie.panic))
 			return nil
 		})
 		if err != nil {
-			err = r.crank(func() error { r.pop(); return nil })
+			err = r.crank(func() error { r.k.Pop(); return nil })
 		}
 	}
 	r.afterCrank(err)
@@ -330,7 +331,7 @@ func (r *Router) queueLengthSafe() (n int64) {
 			n = 0
 		}
 	}()
-	return r.queueLength()
+	return r.k.QueueLength()
 }
 
 func (r *Router) peekSafe() (item runItem, ok bool) {
@@ -340,7 +341,7 @@ func (r *Router) peekSafe() (item runItem, ok bool) {
 			ok = false
 		}
 	}()
-	return r.peek()
+	return r.k.Peek()
 }
 
 // crank runs fn and commits what it wrote. A panic inside (a store read
@@ -348,9 +349,9 @@ func (r *Router) peekSafe() (item runItem, ok bool) {
 func (r *Router) crank(fn func() error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			r.k.abort()
+			r.k.Abort()
 			r.settled, r.exits, r.calls = r.settled[:0], r.exits[:0], r.calls[:0]
-			if se, ok := p.(storeError); ok {
+			if se, ok := p.(keeper.StoreError); ok {
 				err = se
 				r.fail(se)
 				return
@@ -363,11 +364,11 @@ func (r *Router) crank(fn func() error) (err error) {
 		return fmt.Errorf("kernel store failed earlier: %w", r.fatal)
 	}
 	if err := fn(); err != nil {
-		r.k.abort()
+		r.k.Abort()
 		r.settled, r.exits, r.calls = r.settled[:0], r.exits[:0], r.calls[:0]
 		return err
 	}
-	r.k.seal()
+	r.k.Seal()
 	r.queuedSettled = append(r.queuedSettled, r.settled...)
 	r.queuedCalls = append(r.queuedCalls, r.calls...)
 	r.settled, r.calls = r.settled[:0], r.calls[:0]

@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
-	"strconv"
 
 	"github.com/ocapgo/ocap/marshal"
+	"github.com/ocapgo/ocap/router/keeper"
 )
 
 // ServiceHandler answers calls to a kernel service. It runs on a goroutine
@@ -42,23 +42,17 @@ func (r *Router) RegisterService(ctx context.Context, name string, h ServiceHand
 }
 
 func (r *Router) registerService(name string, h ServiceHandler, systemOnly bool) string {
-	kref, ok := r.k.get("svc." + name)
+	kref, ok := r.k.ServiceKref(name)
 	if !ok {
-		kref = "ko" + strconv.FormatInt(r.k.next("kernel.nextKo"), 10)
-		r.k.set("o."+kref, "kernel")
-		r.k.set("o."+kref+".iface", "Alleged: "+name)
-		r.k.set("svc."+name, kref)
+		kref = r.k.NewObject(keeper.KernelOwner)
+		r.k.SetIface(kref, "Alleged: "+name)
+		r.k.SetServiceKref(name, kref)
 	}
 	svc := &service{name: name, kref: kref, handler: h, systemOnly: systemOnly}
 	r.services[name] = svc
 	r.serviceByKref[kref] = svc
-	prefix := "svcwait." + kref + "."
-	for _, e := range r.k.scan(prefix) {
-		var item runItem
-		if r.k.getJSON(e.key, &item) {
-			r.enqueue(item)
-		}
-		r.k.del(e.key)
+	for _, item := range r.k.TakeParkedCalls(kref) {
+		r.k.Enqueue(item)
 	}
 	return kref
 }
@@ -83,8 +77,7 @@ func (r *Router) checkServices(names []string, system bool) error {
 func (r *Router) callService(target string, item runItem) error {
 	svc, ok := r.serviceByKref[target]
 	if !ok {
-		n := r.k.next("svcwait.next")
-		r.k.setJSON("svcwait."+target+"."+strconv.FormatInt(n, 10), item)
+		r.k.ParkServiceCall(target, item)
 		return nil
 	}
 	v, err := marshal.Unmarshal(*item.Methargs)
@@ -97,10 +90,10 @@ func (r *Router) callService(target string, item runItem) error {
 	args, _ := ma[1].([]any)
 	if item.Result != "" {
 		if p, ok := r.promise(item.Result); ok && p.State == unresolved {
-			p.Decider = "kernel"
+			p.Decider = keeper.KernelOwner
 			r.putPromise(item.Result, p)
 		}
-		r.k.set("svccall."+item.Result, svc.name)
+		r.k.SetServiceCall(item.Result, svc.name)
 	}
 	r.calls = append(r.calls, serviceCall{svc: svc, method: method, args: args, result: item.Result})
 	return nil
@@ -147,8 +140,8 @@ func (r *Router) runCall(c serviceCall) {
 				break
 			}
 		}
-		r.k.del("svccall." + c.result)
-		if p, ok := r.promise(c.result); ok && p.Decider == "kernel" {
+		r.k.ClearServiceCall(c.result)
+		if p, ok := r.promise(c.result); ok && p.Decider == keeper.KernelOwner {
 			p.Decider = ""
 			r.putPromise(c.result, p)
 		}
@@ -184,13 +177,12 @@ func serviceError(c serviceCall, err error) marshal.CapData {
 // rejectInterruptedCalls settles the calls a previous kernel started but
 // never finished: a service call is not repeated behind the host's back.
 func (r *Router) rejectInterruptedCalls() {
-	for _, e := range r.k.scan("svccall.") {
-		kp := e.key[len("svccall."):]
-		if p, ok := r.promise(kp); ok && p.Decider == "kernel" {
+	for _, c := range r.k.ServiceCalls() {
+		if p, ok := r.promise(c.KP); ok && p.Decider == keeper.KernelOwner {
 			p.Decider = ""
-			r.putPromise(kp, p)
+			r.putPromise(c.KP, p)
 		}
-		r.resolve(kp, true, kernelError("", "kernel service %q: the kernel restarted while the call was in progress; it was not repeated", e.value))
-		r.k.del(e.key)
+		r.resolve(c.KP, true, kernelError("", "kernel service %q: the kernel restarted while the call was in progress; it was not repeated", c.Service))
+		r.k.ClearServiceCall(c.KP)
 	}
 }

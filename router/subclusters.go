@@ -108,7 +108,7 @@ func (r *Router) Launch(ctx context.Context, spec SubclusterSpec) (*LaunchResult
 			return err
 		}
 		kp = r.newPromise("")
-		r.enqueue(runItem{Type: "send", Target: sc.RootKref, Methargs: &methargs, Result: kp})
+		r.k.Enqueue(runItem{Type: "send", Target: sc.RootKref, Methargs: &methargs, Result: kp})
 		ch = r.waitFor(kp)
 		return nil
 	})
@@ -124,12 +124,12 @@ func (r *Router) Launch(ctx context.Context, spec SubclusterSpec) (*LaunchResult
 	}
 	err = r.do(ctx, func() error {
 		// Re-read: a vat terminated during bootstrap has left the list.
-		var cur subclusterRecord
-		if !r.k.getJSON("sc."+sc.ID, &cur) {
+		cur, ok := r.k.Subcluster(sc.ID)
+		if !ok {
 			return fmt.Errorf("subcluster %s ended during its launch: all its vats were terminated", sc.ID)
 		}
 		cur.State = running
-		r.k.setJSON("sc."+sc.ID, &cur)
+		r.k.SetSubcluster(cur)
 		return nil
 	})
 	if err != nil {
@@ -188,14 +188,14 @@ func killAll(workers []platform.Worker) {
 // createSubcluster writes the records of a launching subcluster: its vats,
 // their bundles and their root objects.
 func (r *Router) createSubcluster(spec SubclusterSpec, sc *subclusterRecord) error {
-	if spec.Name != "" && r.k.has("sys."+spec.Name) {
+	if _, exists := r.k.SystemSubcluster(spec.Name); spec.Name != "" && exists {
 		return fmt.Errorf("system subcluster %q already exists", spec.Name)
 	}
 	if err := r.checkServices(spec.Services, spec.System); err != nil {
 		return err
 	}
 	*sc = subclusterRecord{
-		ID:       "s" + strconv.FormatInt(r.k.next("kernel.nextSub"), 10),
+		ID:       r.k.NewSubclusterID(),
 		Name:     spec.Name,
 		System:   spec.System,
 		State:    launching,
@@ -205,15 +205,14 @@ func (r *Router) createSubcluster(spec SubclusterSpec, sc *subclusterRecord) err
 		Dir:      spec.Dir,
 	}
 	for _, v := range spec.Vats {
-		id := "v" + strconv.FormatInt(r.k.next("kernel.nextVat"), 10)
-		r.k.set("bundle."+v.BundleHash, v.Script)
-		r.k.setJSON("vat."+id, &vatRecord{
+		id := r.k.NewVatID()
+		r.k.SetBundle(v.BundleHash, v.Script)
+		r.k.SetVat(&vatRecord{
 			ID: id, Name: v.Name, Subcluster: sc.ID, Bundle: v.BundleHash, BundleName: v.BundleName,
 			Parameters: v.Parameters, Globals: v.Globals, PlatformConfig: v.PlatformConfig, Config: v.Config,
 		})
-		root := "ko" + strconv.FormatInt(r.k.next("kernel.nextKo"), 10)
-		r.k.set("o."+root, id)
-		r.addCList(id, "o+0", root)
+		root := r.k.NewObject(id)
+		r.k.CListAdd(id, "o+0", root)
 		sc.Vats = append(sc.Vats, id)
 		sc.VatNames = append(sc.VatNames, v.Name)
 		if v.Name == spec.Bootstrap {
@@ -226,27 +225,23 @@ func (r *Router) createSubcluster(spec SubclusterSpec, sc *subclusterRecord) err
 	if err := r.openIO(sc); err != nil {
 		return err
 	}
-	r.k.setJSON("sc."+sc.ID, sc)
-	if spec.Name != "" {
-		r.k.set("sys."+spec.Name, sc.ID)
-	}
+	r.k.SetSubcluster(sc)
 	return nil
 }
 
 func (r *Router) bootstrapMessage(sc *subclusterRecord) (marshal.CapData, error) {
 	vats := map[string]any{}
 	for i, id := range sc.Vats {
-		root, _ := r.k.get(clistKey(id, "o+0"))
+		root, _ := r.k.KrefOf(id, "o+0")
 		vats[sc.VatNames[i]] = marshal.Ref{Kref: root, Iface: "Alleged: root"}
 	}
 	services := map[string]any{}
 	for _, name := range sc.Services {
-		kref, _ := r.k.get("svc." + name)
-		iface, _ := r.k.get("o." + kref + ".iface")
-		services[name] = marshal.Ref{Kref: kref, Iface: iface}
+		kref, _ := r.k.ServiceKref(name)
+		services[name] = marshal.Ref{Kref: kref, Iface: r.k.Iface(kref)}
 	}
 	for name := range sc.IO {
-		kref, _ := r.k.get("svc." + ioServiceName(sc.ID, name))
+		kref, _ := r.k.ServiceKref(ioServiceName(sc.ID, name))
 		services[name] = marshal.Ref{Kref: kref, Iface: "Alleged: io " + name}
 	}
 	return marshal.Marshal([]any{"bootstrap", []any{vats, services}})
@@ -254,13 +249,13 @@ func (r *Router) bootstrapMessage(sc *subclusterRecord) (marshal.CapData, error)
 
 // removeSubcluster terminates every vat of a subcluster and deletes it.
 func (r *Router) removeSubcluster(id, reason string) {
-	var sc subclusterRecord
-	if !r.k.getJSON("sc."+id, &sc) {
+	sc, ok := r.k.Subcluster(id)
+	if !ok {
 		return
 	}
 	// The record goes first: terminating its vats one by one then has no
 	// list to keep up to date.
-	r.deleteSubcluster(&sc, reason)
+	r.deleteSubcluster(sc, reason)
 	for _, vat := range sc.Vats {
 		r.terminateVat(vat, fmt.Sprintf("subcluster %s %s", id, reason))
 	}
@@ -269,16 +264,13 @@ func (r *Router) removeSubcluster(id, reason string) {
 // deleteSubcluster closes a subcluster's io channels and deletes its record.
 func (r *Router) deleteSubcluster(sc *subclusterRecord, reason string) {
 	r.closeIO(sc, reason)
-	r.k.del("sc." + sc.ID)
-	if sc.Name != "" {
-		r.k.del("sys." + sc.Name)
-	}
+	r.k.DeleteSubcluster(sc)
 }
 
 // Terminate ends a subcluster: its workers are killed and its vats removed.
 func (r *Router) Terminate(ctx context.Context, id string) error {
 	return r.do(ctx, func() error {
-		if !r.k.has("sc." + id) {
+		if _, ok := r.k.Subcluster(id); !ok {
 			return fmt.Errorf("%w %q", ErrUnknownSubcluster, id)
 		}
 		r.removeSubcluster(id, "was terminated")
@@ -293,24 +285,20 @@ func (r *Router) Terminate(ctx context.Context, id string) error {
 func (r *Router) Restore(ctx context.Context) error {
 	var ids []string
 	err := r.do(ctx, func() error {
-		if err := r.k.load(ctx); err != nil {
+		if err := r.k.Load(ctx); err != nil {
 			return err
 		}
 		r.rejectInterruptedCalls()
-		for _, e := range r.k.scan("sc.") {
-			var sc subclusterRecord
-			if err := json.Unmarshal([]byte(e.value), &sc); err != nil {
-				return fmt.Errorf("subcluster record %s is malformed: %w", e.key, err)
-			}
+		for _, sc := range r.k.Subclusters() {
 			if sc.State == launching {
 				r.log.Info("removing a subcluster whose launch did not finish", "subcluster", sc.ID)
 				r.removeSubcluster(sc.ID, "did not finish launching")
 				continue
 			}
-			if !r.repairSubcluster(&sc) {
+			if !r.repairSubcluster(sc) {
 				continue
 			}
-			if err := r.openIO(&sc); err != nil {
+			if err := r.openIO(sc); err != nil {
 				r.log.Error("an io channel of a restored subcluster could not be opened; its calls will fail", "subcluster", sc.ID, "error", err)
 			}
 			ids = append(ids, sc.Vats...)
@@ -372,7 +360,7 @@ func (r *Router) repairSubcluster(sc *subclusterRecord) bool {
 		r.deleteSubcluster(sc, "ended when its last vat was terminated")
 		return false
 	}
-	r.k.setJSON("sc."+sc.ID, sc)
+	r.k.SetSubcluster(sc)
 	return true
 }
 
@@ -380,9 +368,7 @@ func (r *Router) repairSubcluster(sc *subclusterRecord) bool {
 func (r *Router) SystemSubclusters(ctx context.Context) ([]string, error) {
 	var names []string
 	err := r.do(ctx, func() error {
-		for _, e := range r.k.scan("sys.") {
-			names = append(names, strings.TrimPrefix(e.key, "sys."))
-		}
+		names = r.k.SystemSubclusterNames()
 		return nil
 	})
 	return names, err
@@ -391,12 +377,11 @@ func (r *Router) SystemSubclusters(ctx context.Context) ([]string, error) {
 // SystemSubcluster finds a system subcluster by name.
 func (r *Router) SystemSubcluster(ctx context.Context, name string) (id, rootKref string, ok bool, err error) {
 	err = r.do(ctx, func() error {
-		scID, found := r.k.get("sys." + name)
+		scID, found := r.k.SystemSubcluster(name)
 		if !found {
 			return nil
 		}
-		var sc subclusterRecord
-		if r.k.getJSON("sc."+scID, &sc) && sc.State == running {
+		if sc, found := r.k.Subcluster(scID); found && sc.State == running {
 			id, rootKref, ok = sc.ID, sc.RootKref, true
 		}
 		return nil
@@ -428,9 +413,8 @@ func (r *Router) Status(ctx context.Context) ([]VatStatus, []SubclusterStatus, e
 	vats := []VatStatus{}
 	subs := []SubclusterStatus{}
 	err := r.do(ctx, func() error {
-		for _, e := range r.k.scan("sc.") {
-			var sc subclusterRecord
-			if json.Unmarshal([]byte(e.value), &sc) != nil || sc.State != running {
+		for _, sc := range r.k.Subclusters() {
+			if sc.State != running {
 				continue
 			}
 			subs = append(subs, SubclusterStatus{ID: sc.ID, Name: sc.Name, System: sc.System, Vats: sc.Vats, RootKref: sc.RootKref, Config: sc.Config})

@@ -29,9 +29,9 @@ func (r *Router) syscalls(vat string, calls []*workerpb.Syscall) error {
 			if k.VatstoreSet.GetKey() == "" {
 				return illegal("vat %s wrote an empty vatstore key", vat)
 			}
-			r.k.set("vs."+vat+"."+k.VatstoreSet.Key, k.VatstoreSet.Value)
+			r.k.VatstoreSet(vat, k.VatstoreSet.Key, k.VatstoreSet.Value)
 		case *workerpb.Syscall_VatstoreDelete:
-			r.k.del("vs." + vat + "." + k.VatstoreDelete)
+			r.k.VatstoreDelete(vat, k.VatstoreDelete)
 		case *workerpb.Syscall_DropImports, *workerpb.Syscall_RetireImports,
 			*workerpb.Syscall_RetireExports, *workerpb.Syscall_AbandonExports:
 			// Reference counting is not kept yet: what a vat drops stays.
@@ -46,8 +46,8 @@ func (r *Router) syscalls(vat string, calls []*workerpb.Syscall) error {
 }
 
 func (r *Router) syscallSend(vat string, s *workerpb.Send) error {
-	if s.GetMethargs() == nil || !strings.HasPrefix(s.Methargs.Body, "#") {
-		return illegal("vat %s sent a malformed message to %s", vat, s.GetTarget())
+	if err := checkMethargs(s.GetMethargs()); err != nil {
+		return illegal("vat %s sent a malformed message to %s: %v", vat, s.GetTarget(), err)
 	}
 	target, err := r.kernelRef(vat, s.Target, false)
 	if err != nil {
@@ -66,12 +66,12 @@ func (r *Router) syscallSend(vat string, s *workerpb.Send) error {
 			return err
 		}
 	}
-	r.enqueue(runItem{Type: "send", Target: target, Methargs: &methargs, Result: result})
+	r.k.Enqueue(runItem{Type: "send", Target: target, Methargs: &methargs, Result: result})
 	return nil
 }
 
 func (r *Router) syscallSubscribe(vat, vref string) error {
-	kp, ok := r.k.get(clistKey(vat, vref))
+	kp, ok := r.k.KrefOf(vat, vref)
 	if !ok || !strings.HasPrefix(kp, "kp") {
 		return illegal("vat %s subscribed to %s, which is not a promise it holds", vat, vref)
 	}
@@ -81,7 +81,7 @@ func (r *Router) syscallSubscribe(vat, vref string) error {
 
 func (r *Router) syscallResolve(vat string, s *workerpb.Resolve) error {
 	for _, res := range s.GetResolutions() {
-		kp, ok := r.k.get(clistKey(vat, res.GetVref()))
+		kp, ok := r.k.KrefOf(vat, res.GetVref())
 		if !ok || !strings.HasPrefix(kp, "kp") {
 			return illegal("vat %s resolved %s, which is not a promise it holds", vat, res.GetVref())
 		}
@@ -89,15 +89,15 @@ func (r *Router) syscallResolve(vat string, s *workerpb.Resolve) error {
 		if p == nil || p.State != unresolved || p.Decider != vat {
 			return illegal("vat %s resolved %s (%s), which it does not decide", vat, res.Vref, kp)
 		}
-		if res.GetData() == nil || !strings.HasPrefix(res.Data.Body, "#") {
-			return illegal("vat %s resolved %s with malformed data", vat, res.Vref)
+		if _, err := checkData(res.GetData()); err != nil {
+			return illegal("vat %s resolved %s with malformed data: %v", vat, res.Vref, err)
 		}
 		data, err := r.capToKernel(vat, res.Data)
 		if err != nil {
 			return err
 		}
 		r.resolve(kp, res.Rejected, data)
-		r.dropCList(vat, res.Vref, kp)
+		r.k.CListDrop(vat, res.Vref, kp)
 	}
 	return nil
 }

@@ -22,18 +22,6 @@ func illegal(format string, args ...any) error {
 	return &illegalSyscall{fmt.Sprintf(format, args...)}
 }
 
-func clistKey(vat, ref string) string { return "c." + vat + "." + ref }
-
-func (r *Router) addCList(vat, vref, kref string) {
-	r.k.set(clistKey(vat, vref), kref)
-	r.k.set(clistKey(vat, kref), vref)
-}
-
-func (r *Router) dropCList(vat, vref, kref string) {
-	r.k.del(clistKey(vat, vref))
-	r.k.del(clistKey(vat, kref))
-}
-
 // parseVref checks the shape of a vref: [op][+-]digits.
 func parseVref(vref string) (kind byte, allocatedByVat bool, ok bool) {
 	if len(vref) < 3 || (vref[0] != 'o' && vref[0] != 'p') || (vref[1] != '+' && vref[1] != '-') {
@@ -54,7 +42,7 @@ func (r *Router) kernelRef(vat, vref string, asResult bool) (string, error) {
 	if !ok {
 		return "", illegal("vat %s used malformed vref %q", vat, vref)
 	}
-	if kref, ok := r.k.get(clistKey(vat, vref)); ok {
+	if kref, ok := r.k.KrefOf(vat, vref); ok {
 		if asResult {
 			return "", illegal("vat %s reused promise %s as a result", vat, vref)
 		}
@@ -65,28 +53,27 @@ func (r *Router) kernelRef(vat, vref string, asResult bool) (string, error) {
 	}
 	var kref string
 	if kind == 'o' {
-		kref = "ko" + strconv.FormatInt(r.k.next("kernel.nextKo"), 10)
-		r.k.set("o."+kref, vat)
+		kref = r.k.NewObject(vat)
 	} else if asResult {
 		kref = r.newPromise("")
 	} else {
 		kref = r.newPromise(vat)
 	}
-	r.addCList(vat, vref, kref)
+	r.k.CListAdd(vat, vref, kref)
 	return kref, nil
 }
 
 // vatRef maps a kref to the vref vat knows it by, importing it if needed.
 func (r *Router) vatRef(vat, kref string) string {
-	if vref, ok := r.k.get(clistKey(vat, kref)); ok {
+	if vref, ok := r.k.VrefOf(vat, kref); ok {
 		return vref
 	}
 	prefix := "o-"
 	if kref[1] == 'p' {
 		prefix = "p-"
 	}
-	vref := prefix + strconv.FormatInt(r.k.next("vat."+vat+".next"), 10)
-	r.addCList(vat, vref, kref)
+	vref := prefix + r.k.NextImport(vat)
+	r.k.CListAdd(vat, vref, kref)
 	return vref
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/ocapgo/ocap/platform"
 	"github.com/ocapgo/ocap/proto/workerpb"
@@ -30,15 +29,14 @@ func (r *Router) launchWorker(rec *vatRecord) (platform.Worker, error) {
 
 // startVatIn runs buildRootObject in a worker already launched for rec.
 func (r *Router) startVatIn(ctx context.Context, rec *vatRecord, w platform.Worker) error {
-	script, ok := r.k.get("bundle." + rec.Bundle)
+	script, ok := r.k.Bundle(rec.Bundle)
 	if !ok {
 		_ = w.Kill()
 		return fmt.Errorf("vat %s (%s): its bundle %s is missing from the store", rec.ID, rec.Name, rec.Bundle)
 	}
-	prefix := "vs." + rec.ID + "."
 	var store []*workerpb.VatstoreEntry
-	for _, e := range r.k.scan(prefix) {
-		store = append(store, &workerpb.VatstoreEntry{Key: strings.TrimPrefix(e.key, prefix), Value: e.value})
+	for _, e := range r.k.Vatstore(rec.ID) {
+		store = append(store, &workerpb.VatstoreEntry{Key: e.Key, Value: e.Value})
 	}
 	start := &workerpb.StartVat{
 		VatId:                rec.ID,
@@ -76,13 +74,7 @@ func (r *Router) startVatIn(ctx context.Context, rec *vatRecord, w platform.Work
 	return nil
 }
 
-func (r *Router) vat(id string) (*vatRecord, bool) {
-	var rec vatRecord
-	if !r.k.getJSON("vat."+id, &rec) {
-		return nil, false
-	}
-	return &rec, true
-}
+func (r *Router) vat(id string) (*vatRecord, bool) { return r.k.Vat(id) }
 
 // restartVat gives a vat a fresh worker that rebuilds itself from its
 // baggage. What only lived in the old worker's memory is gone: its
@@ -104,23 +96,21 @@ func (r *Router) restartVatIn(id string, fresh platform.Worker) error {
 		_ = w.Kill()
 		r.dropWorker(id)
 	}
-	prefix := "c." + id + "."
-	for _, e := range r.k.scan(prefix) {
-		vref := strings.TrimPrefix(e.key, prefix)
+	for _, e := range r.k.CList(id) {
+		vref, kref := e.Vref, e.Kref
 		kind, mine, ok := parseVref(vref)
 		if !ok {
-			continue // the kref→vref direction
+			continue
 		}
-		kref := e.value
 		switch {
 		case kind == 'o' && mine && vref != "o+0":
-			r.k.set("o."+kref+".gone", fmt.Sprintf("[KERNEL:%s] object %s no longer exists: vat %s restarted and the object was not durable", CodeObjectDeleted, kref, id))
-			r.dropCList(id, vref, kref)
+			r.k.SetObjectGone(kref, fmt.Sprintf("[KERNEL:%s] object %s no longer exists: vat %s restarted and the object was not durable", CodeObjectDeleted, kref, id))
+			r.k.CListDrop(id, vref, kref)
 		case kind == 'p':
 			if p, ok := r.promise(kref); ok && p.State == unresolved && p.Decider == id {
 				r.resolve(kref, true, kernelError("", "vat %s restarted before it settled %s", id, kref))
 			}
-			r.dropCList(id, vref, kref)
+			r.k.CListDrop(id, vref, kref)
 		}
 	}
 	if fresh == nil {
@@ -142,26 +132,21 @@ func (r *Router) terminateVat(id, reason string) {
 	}
 	r.log.Info("vat terminated", "vat", id, "reason", reason)
 	why := fmt.Sprintf("[KERNEL:%s] vat %s was terminated: %s", CodeVatTerminated, id, reason)
-	prefix := "c." + id + "."
-	for _, e := range r.k.scan(prefix) {
-		vref := strings.TrimPrefix(e.key, prefix)
-		kind, mine, ok := parseVref(vref)
+	for _, e := range r.k.CList(id) {
+		kind, mine, ok := parseVref(e.Vref)
 		if !ok {
 			continue
 		}
 		switch {
 		case kind == 'o' && mine:
-			r.k.set("o."+e.value+".gone", why)
+			r.k.SetObjectGone(e.Kref, why)
 		case kind == 'p':
-			if p, ok := r.promise(e.value); ok && p.State == unresolved && p.Decider == id {
-				r.resolve(e.value, true, kernelError(CodeVatTerminated, "vat %s was terminated: %s", id, reason))
+			if p, ok := r.promise(e.Kref); ok && p.State == unresolved && p.Decider == id {
+				r.resolve(e.Kref, true, kernelError(CodeVatTerminated, "vat %s was terminated: %s", id, reason))
 			}
 		}
 	}
-	r.k.delPrefix(prefix)
-	r.k.delPrefix("vs." + id + ".")
-	r.k.del("vat." + id)
-	r.k.del("vat." + id + ".next")
+	r.k.DeleteVat(id)
 	r.dropFromSubcluster(rec.Subcluster, id, reason)
 }
 
@@ -169,8 +154,8 @@ func (r *Router) terminateVat(id, reason string) {
 // so that a restart does not look for it; a subcluster left without vats
 // goes too.
 func (r *Router) dropFromSubcluster(scID, vat, reason string) {
-	var sc subclusterRecord
-	if !r.k.getJSON("sc."+scID, &sc) {
+	sc, ok := r.k.Subcluster(scID)
+	if !ok {
 		return
 	}
 	i := slices.Index(sc.Vats, vat)
@@ -183,10 +168,10 @@ func (r *Router) dropFromSubcluster(scID, vat, reason string) {
 	}
 	if len(sc.Vats) == 0 {
 		r.log.Info("subcluster ended: its last vat was terminated", "subcluster", scID)
-		r.deleteSubcluster(&sc, fmt.Sprintf("ended when its last vat was terminated (%s)", reason))
+		r.deleteSubcluster(sc, fmt.Sprintf("ended when its last vat was terminated (%s)", reason))
 		return
 	}
-	r.k.setJSON("sc."+scID, &sc)
+	r.k.SetSubcluster(sc)
 }
 
 // PingVat asks a vat's worker for a pong.

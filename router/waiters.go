@@ -15,11 +15,13 @@ func (r *Router) checkKref(kref string) error {
 	if !krefPattern.MatchString(kref) {
 		return fmt.Errorf("%w %q: a kref looks like ko12 or kp7", ErrUnknownKref, kref)
 	}
-	key := "o." + kref
+	var known bool
 	if kref[1] == 'p' {
-		key = "kp." + kref
+		_, known = r.k.Promise(kref)
+	} else {
+		_, known = r.k.ObjectOwner(kref)
 	}
-	if !r.k.has(key) {
+	if !known {
 		return fmt.Errorf("%w %q: no such object or promise", ErrUnknownKref, kref)
 	}
 	return nil
@@ -40,7 +42,7 @@ func (r *Router) QueueMessage(ctx context.Context, target string, methargs marsh
 			}
 		}
 		kp = r.newPromise("")
-		r.enqueue(runItem{Type: "send", Target: target, Methargs: &methargs, Result: kp})
+		r.k.Enqueue(runItem{Type: "send", Target: target, Methargs: &methargs, Result: kp})
 		ch = r.waitFor(kp)
 		return nil
 	})

@@ -1,0 +1,40 @@
+package keeper
+
+// Kernel objects: each has an owner (the vat that exports it, or the
+// kernel for a service) and may be gone or revoked.
+
+// KernelOwner owns the objects of kernel services.
+const KernelOwner = "kernel"
+
+func objectKey(ko string) string { return "o." + ko }
+
+// NewObject allocates an object owned by owner.
+func (k *Keeper) NewObject(owner string) string {
+	ko := k.NewObjectRef()
+	k.set(objectKey(ko), owner)
+	return ko
+}
+
+// ObjectOwner returns the owner of ko; ok is false for an unknown object.
+func (k *Keeper) ObjectOwner(ko string) (owner string, ok bool) { return k.get(objectKey(ko)) }
+
+// ObjectGone returns why ko no longer exists, if it does not.
+func (k *Keeper) ObjectGone(ko string) (why string, gone bool) { return k.get(objectKey(ko) + ".gone") }
+
+// SetObjectGone records that ko no longer exists, and why.
+func (k *Keeper) SetObjectGone(ko, why string) { k.set(objectKey(ko)+".gone", why) }
+
+// IsRevoked reports whether ko was revoked.
+func (k *Keeper) IsRevoked(ko string) bool { return k.has(objectKey(ko) + ".revoked") }
+
+// SetRevoked revokes ko, for good.
+func (k *Keeper) SetRevoked(ko string) { k.set(objectKey(ko)+".revoked", "1") }
+
+// Iface returns the interface name of ko, if it has one.
+func (k *Keeper) Iface(ko string) string {
+	iface, _ := k.get(objectKey(ko) + ".iface")
+	return iface
+}
+
+// SetIface records the interface name of ko.
+func (k *Keeper) SetIface(ko, iface string) { k.set(objectKey(ko)+".iface", iface) }

@@ -1,0 +1,58 @@
+package keeper
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Vats: the record each is started from, the counter for the vrefs the
+// kernel allocates in it, and its vatstore.
+
+func vatKey(vat string) string { return "vat." + vat }
+
+func vatstoreKey(vat, key string) string { return "vs." + vat + "." + key }
+
+// Vat reads vat's record; ok is false for an unknown (or terminated) vat.
+func (k *Keeper) Vat(vat string) (*Vat, bool) {
+	var rec Vat
+	if !k.getJSON(vatKey(vat), &rec) {
+		return nil, false
+	}
+	return &rec, true
+}
+
+// SetVat writes a vat's record.
+func (k *Keeper) SetVat(rec *Vat) { k.setJSON(vatKey(rec.ID), rec) }
+
+// NextImport allocates the number of the next vref the kernel gives vat.
+func (k *Keeper) NextImport(vat string) string {
+	return strconv.FormatInt(k.next(vatKey(vat)+".next"), 10)
+}
+
+// DeleteVat deletes everything the kernel keeps for vat: its record, its
+// c-list and its vatstore.
+func (k *Keeper) DeleteVat(vat string) {
+	k.delPrefix(clistKey(vat, ""))
+	k.delPrefix(vatstoreKey(vat, ""))
+	k.del(vatKey(vat))
+	k.del(vatKey(vat) + ".next")
+}
+
+// VatstoreEntry is one key of a vatstore.
+type VatstoreEntry struct{ Key, Value string }
+
+// Vatstore lists vat's vatstore in key order.
+func (k *Keeper) Vatstore(vat string) []VatstoreEntry {
+	prefix := vatstoreKey(vat, "")
+	var out []VatstoreEntry
+	for _, e := range k.scan(prefix) {
+		out = append(out, VatstoreEntry{Key: strings.TrimPrefix(e.key, prefix), Value: e.value})
+	}
+	return out
+}
+
+// VatstoreSet writes one key of vat's vatstore.
+func (k *Keeper) VatstoreSet(vat, key, value string) { k.set(vatstoreKey(vat, key), value) }
+
+// VatstoreDelete deletes one key of vat's vatstore.
+func (k *Keeper) VatstoreDelete(vat, key string) { k.del(vatstoreKey(vat, key)) }
