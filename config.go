@@ -266,9 +266,6 @@ func (c *ClusterConfig) Validate() error {
 		if name == "" {
 			return errors.New("io: a channel name is empty")
 		}
-		if services[name] {
-			return fmt.Errorf("io %q has the name of a service", name)
-		}
 		if err := c.IO[name].check(); err != nil {
 			return fmt.Errorf("io %q: %w", name, err)
 		}

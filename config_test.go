@@ -92,8 +92,6 @@ func TestClusterConfigValidateErrors(t *testing.T) {
 			`io "x": unknown direction "up" (want in, out or inout)`},
 		{"io unit", `{"bootstrap":"a","vats":{"a":{"sourceSpec":"a.js"}},"io":{"x":{"type":"console","unit":"word"}}}`,
 			`io "x": unknown unit "word" (want line, string, chars or bytes)`},
-		{"io service clash", `{"bootstrap":"a","services":["x"],"vats":{"a":{"sourceSpec":"a.js"}},"io":{"x":{"type":"console"}}}`,
-			`io "x" has the name of a service`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -100,3 +100,61 @@ func TestIOChannels(t *testing.T) {
 		}
 	})
 }
+
+// An io channel belongs to its subcluster: another config cannot reach it
+// by naming it, while its own config may list it among its services.
+func TestIOChannelsBelongToTheirSubcluster(t *testing.T) {
+	forEachStore(t, func(t *testing.T, url string) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "secret.txt"), []byte("secret of s1\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		vat, err := filepath.Abs("testdata/vats/service-user.js")
+		if err != nil {
+			t.Fatal(err)
+		}
+		config := func(io map[string]any, services ...string) *ocap.ClusterConfig {
+			t.Helper()
+			c := map[string]any{
+				"bootstrap": "user",
+				"vats":      map[string]any{"user": map[string]any{"sourceSpec": vat}},
+				"services":  services,
+			}
+			if io != nil {
+				c["io"] = io
+			}
+			raw, _ := json.Marshal(c)
+			cfg, err := ocap.ParseClusterConfig(raw, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return cfg
+		}
+		e := startKernel(t, url, ocap.Options{})
+		owner, err := e.k.LaunchSubcluster(context.Background(),
+			config(map[string]any{"input": map[string]any{"type": "file", "path": "secret.txt"}}, "input"))
+		if err != nil {
+			t.Fatalf("a config listing its own io entry as a service: %v", err)
+		}
+		if got := mustDecode(t, owner.BootstrapResult); got != "input" {
+			t.Fatalf("the owner's bootstrap got services %v", got)
+		}
+		for _, name := range []string{"io." + owner.SubclusterID + ".input", "input"} {
+			_, err := e.k.LaunchSubcluster(context.Background(), config(nil, name))
+			if err == nil || !strings.Contains(err.Error(), `unknown kernel service "`+name+`"`) {
+				t.Fatalf("a second subcluster naming %q: %v", name, err)
+			}
+		}
+		st, err := e.k.GetStatus(context.Background())
+		if err != nil || len(st.Subclusters) != 1 {
+			t.Fatalf("refused launches left subclusters behind: %+v, %v", st, err)
+		}
+		e.restart()
+		if got := e.mustCall(owner.RootKref, "call", "input", "read"); got != "secret of s1" {
+			t.Fatalf("the owner reading its channel after a restart: %v", got)
+		}
+		if _, err := e.k.LaunchSubcluster(context.Background(), config(nil, "io."+owner.SubclusterID+".input")); err == nil {
+			t.Fatal("after a restart, a second subcluster reached the channel by name")
+		}
+	})
+}

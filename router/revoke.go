@@ -58,6 +58,7 @@ func (r *Router) Reset(ctx context.Context) error {
 		if err := r.k.Wipe(r.ctx); err != nil {
 			return err
 		}
+		r.closeChannels("")
 		r.flushes = nil
 		r.mu.Lock()
 		for kp, ch := range r.waiters {

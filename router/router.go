@@ -501,6 +501,7 @@ func (r *Router) Stop(ctx context.Context) error {
 		_ = w.Kill()
 		r.dropWorker(vat)
 	}
+	r.closeChannels("")
 	r.mu.Lock()
 	for kp, ch := range r.waiters {
 		close(ch)

@@ -58,14 +58,18 @@ func (r *Router) registerService(name string, h ServiceHandler, systemOnly bool)
 }
 
 // checkServices refuses a launch that asks for a service that is not
-// registered, or for a system-only one from a regular subcluster.
-func (r *Router) checkServices(names []string, system bool) error {
-	for _, name := range names {
+// registered, or for a system-only one from a regular subcluster. A
+// config may list its own io entries among its services.
+func (r *Router) checkServices(spec SubclusterSpec) error {
+	for _, name := range spec.Services {
+		if _, own := spec.IO[name]; own {
+			continue
+		}
 		svc, ok := r.services[name]
 		if !ok {
 			return fmt.Errorf("unknown kernel service %q", name)
 		}
-		if svc.systemOnly && !system {
+		if svc.systemOnly && !spec.System {
 			return fmt.Errorf("kernel service %q is only for system subclusters", name)
 		}
 	}

@@ -191,7 +191,7 @@ func (r *Router) createSubcluster(spec SubclusterSpec, sc *subclusterRecord) err
 	if _, exists := r.k.SystemSubcluster(spec.Name); spec.Name != "" && exists {
 		return fmt.Errorf("system subcluster %q already exists", spec.Name)
 	}
-	if err := r.checkServices(spec.Services, spec.System); err != nil {
+	if err := r.checkServices(spec); err != nil {
 		return err
 	}
 	*sc = subclusterRecord{
@@ -237,11 +237,14 @@ func (r *Router) bootstrapMessage(sc *subclusterRecord) (marshal.CapData, error)
 	}
 	services := map[string]any{}
 	for _, name := range sc.Services {
+		if _, own := sc.IO[name]; own {
+			continue // given below, as the subcluster's own channel
+		}
 		kref, _ := r.k.ServiceKref(name)
 		services[name] = marshal.Ref{Kref: kref, Iface: r.k.Iface(kref)}
 	}
 	for name := range sc.IO {
-		kref, _ := r.k.ServiceKref(ioServiceName(sc.ID, name))
+		kref, _ := r.k.IOChannel(sc.ID, name)
 		services[name] = marshal.Ref{Kref: kref, Iface: "Alleged: io " + name}
 	}
 	return marshal.Marshal([]any{"bootstrap", []any{vats, services}})

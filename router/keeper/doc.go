@@ -62,6 +62,10 @@
 //	svcwait.<kref>.<n>           a message to a service not registered yet (JSON RunItem)
 //	svccall.<kp>                 name of the service deciding kp: a call in progress
 //
+// IO channels (iochannels.go):
+//
+//	io.<sub>.<key>               kref of the subcluster's io channel <key> (a config's io entry name)
+//
 // Each family's patterns are also in Schema, which the tests check against
 // this comment and against every key of a store after a busy run.
 package keeper

@@ -18,6 +18,7 @@ var Schema = []string{
 	"sc.<sub>", "sys.<name>",
 	"bundle.<sha256>",
 	"svc.<name>", "svcwait.next", "svcwait.<kref>.<n>", "svccall.<kp>",
+	"io.<sub>.<key>",
 }
 
 // What each placeholder matches.

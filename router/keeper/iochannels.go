@@ -1,0 +1,29 @@
+package keeper
+
+// IO channels: the kref each io entry of a subcluster's config answers at.
+// They are kept apart from kernel services so that no name reaches them:
+// only the subcluster's own bootstrap is given their krefs.
+
+func ioKey(sub, name string) string { return "io." + sub + "." + name }
+
+// IOChannel returns the kref of subcluster sub's io channel name.
+func (k *Keeper) IOChannel(sub, name string) (string, bool) {
+	if kref, ok := k.get(ioKey(sub, name)); ok {
+		return kref, true
+	}
+	// Stores written before io channels had a family of their own kept
+	// them as services named io.<sub>.<name>: move such an entry here.
+	old := serviceKey("io." + sub + "." + name)
+	kref, ok := k.get(old)
+	if ok {
+		k.del(old)
+		k.SetIOChannel(sub, name, kref)
+	}
+	return kref, ok
+}
+
+// SetIOChannel records the kref of subcluster sub's io channel name.
+func (k *Keeper) SetIOChannel(sub, name, kref string) { k.set(ioKey(sub, name), kref) }
+
+// DeleteIOChannel forgets subcluster sub's io channel name.
+func (k *Keeper) DeleteIOChannel(sub, name string) { k.del(ioKey(sub, name)) }
