@@ -258,10 +258,10 @@ func TestWorkerKilledMidDelivery(t *testing.T) {
 }
 
 func TestDeliveryTimeLimit(t *testing.T) {
-	e := startKernel(t, "sqlite::memory:", ocap.Options{DeliveryTimeout: 500 * time.Millisecond})
+	e := startKernel(t, "sqlite::memory:", ocap.Options{DeliveryTimeout: 3 * time.Second})
 	root := e.launch("pipeline.json").RootKref
 	_, err := e.call(root, "relay", "spin")
-	if err == nil || !strings.Contains(err.Error(), "VAT_TERMINATED") {
+	if err == nil || !strings.Contains(err.Error(), "VAT_TERMINATED") || !strings.Contains(err.Error(), "delivery time limit of 3s") {
 		t.Fatalf("spin with a delivery limit: %v", err)
 	}
 }

@@ -25,7 +25,7 @@ func TestRestartAfterTermination(t *testing.T) {
 		}, "vat terminated"},
 		{"delivery time limit", func(t *testing.T, e *kernelEnv, root string) {
 			expectTerminated(t, e, root, "spin")
-		}, "vat terminated"},
+		}, "ran past the delivery time limit of 20s"},
 		{"failed restore", func(t *testing.T, e *kernelEnv, root string) {
 			if got := e.mustCall(root, "callVictim", "breakOnRestart"); got != "armed" {
 				t.Fatalf("breakOnRestart = %v", got)
@@ -168,4 +168,39 @@ func subclusterVatsOK(e *kernelEnv, id string) (bool, []string) {
 		}
 	}
 	return false, nil
+}
+
+// A vat that spins forever stalls the others for at most one delivery time
+// limit: it is terminated at the limit, without a retry, and a bystander
+// queued behind it answers.
+func TestSpinningVatIsTerminatedOnceBystanderAnswers(t *testing.T) {
+	e := startKernel(t, storeURLForOneDriver(t), ocap.Options{DeliveryTimeout: 5 * time.Second})
+	spinner := e.launch("terminations.json")
+	_, victim := subclusterVats(t, e, spinner.SubclusterID)
+	bystander := e.launch("hello.json")
+
+	spun := make(chan error, 1)
+	go func() {
+		_, err := e.call(spinner.RootKref, "callVictim", "spin")
+		spun <- err
+	}()
+	waitFor(t, time.Minute, "the victim's spin to be delivered", func() bool {
+		return strings.Contains(e.logs.String(), `"method":"\"spin\""`)
+	})
+	if got := e.mustCall(bystander.RootKref, "hello", "there"); got != "hello there, from Bob" {
+		t.Fatalf("bystander: hello = %v", got)
+	}
+	err := <-spun
+	if err == nil || !strings.Contains(err.Error(), "VAT_TERMINATED") || !strings.Contains(err.Error(), "delivery time limit of 5s") {
+		t.Fatalf("the spinning call: %v", err)
+	}
+	if n := strings.Count(e.logs.String(), `"method":"\"spin\""`); n != 1 {
+		t.Fatalf("spin was delivered %d times, want once:\n%s", n, e.logs.String())
+	}
+	if strings.Contains(e.logs.String(), "restarting the vat") {
+		t.Fatalf("the spinning vat was restarted:\n%s", e.logs.String())
+	}
+	if _, ok := e.pids()[victim]; ok {
+		t.Fatalf("the victim %s still has a worker", victim)
+	}
 }

@@ -2,8 +2,10 @@ package router
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ocapgo/ocap/marshal"
 	"github.com/ocapgo/ocap/proto/workerpb"
@@ -135,12 +137,15 @@ func (r *Router) deliver(vat string, d *workerpb.Delivery) error {
 	}
 	// Stopping the kernel lets the crank in progress finish: only the
 	// delivery's own time limit cuts it short.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), r.cfg.DeliveryTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), r.deliveryDeadline())
 	defer cancel()
 	res, err := w.Deliver(ctx, d)
 	if err != nil {
-		_ = w.Kill()
+		r.kill(w)
 		r.dropWorker(vat)
+		if errors.Is(err, context.DeadlineExceeded) {
+			return &timeLimitError{vat, r.cfg.DeliveryTimeout}
+		}
 		return &workerDiedError{vat, err}
 	}
 	delete(r.failures, vat)
@@ -151,6 +156,13 @@ func (r *Router) deliver(vat string, d *workerpb.Delivery) error {
 		return &vatFaultError{vat, err}
 	}
 	return nil
+}
+
+// deliveryDeadline is how long the kernel waits for a delivery: the
+// delivery time limit, which the worker enforces itself, plus a grace for
+// its answer to arrive on a busy machine before the worker is killed.
+func (r *Router) deliveryDeadline() time.Duration {
+	return r.cfg.DeliveryTimeout + max(time.Second, r.cfg.DeliveryTimeout/10)
 }
 
 // methodName reads the method of a message for error texts.

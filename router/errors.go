@@ -3,6 +3,7 @@ package router
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/ocapgo/ocap/marshal"
 )
@@ -37,6 +38,18 @@ type workerDiedError struct {
 
 func (e *workerDiedError) Error() string { return fmt.Sprintf("vat %s: %v", e.vat, e.err) }
 func (e *workerDiedError) Unwrap() error { return e.err }
+
+// timeLimitError: a delivery ran past the delivery time limit. It is not
+// a crash, and a retry would only stall every vat again: the vat is
+// terminated.
+type timeLimitError struct {
+	vat   string
+	limit time.Duration
+}
+
+func (e *timeLimitError) Error() string {
+	return fmt.Sprintf("vat %s: a delivery ran past the delivery time limit of %s", e.vat, e.limit)
+}
 
 // vatFaultError: the vat broke the protocol (an illegal syscall, a delivery
 // its liveslots could not handle). The vat is terminated.

@@ -49,7 +49,7 @@ func (r *Router) checkObject(kref string) error {
 func (r *Router) Reset(ctx context.Context) error {
 	return r.do(ctx, func() error {
 		for vat, w := range r.workers {
-			_ = w.Kill()
+			r.kill(w)
 			r.dropWorker(vat)
 		}
 		if err := r.sync(); err != nil {

@@ -26,8 +26,9 @@ type Config struct {
 	Store    driver.Store
 	Launcher platform.Launcher
 	Logger   hclog.Logger
-	// DeliveryTimeout bounds one delivery; a vat that takes longer has its
-	// worker killed, as if it had crashed. Defaults to 30s.
+	// DeliveryTimeout bounds one delivery; a vat that takes longer is
+	// terminated. The crank loop is sequential, so it is also the longest
+	// stall one vat can cause. Defaults to 30s.
 	DeliveryTimeout time.Duration
 	// Observer sees cranks, deliveries and syscalls. Defaults to none.
 	Observer Observer
@@ -76,14 +77,24 @@ type Router struct {
 	// vats: only then may the run queue move.
 	restored bool
 
+	// killing counts workers being killed off the loop; Stop waits for them.
+	killing sync.WaitGroup
+
 	mu      sync.Mutex
-	failure error          // r.fatal, readable from any goroutine
-	failed  chan struct{}  // closed when the store fails
-	pids    map[string]int // worker pids by vat, readable during a crank
-	// vatSubcluster maps live vats to their subcluster, readable likewise.
-	vatSubcluster map[string]string
-	waiters       map[string]chan Settlement
-	stopped       bool
+	failure error         // r.fatal, readable from any goroutine
+	failed  chan struct{} // closed when the store fails
+	// handles are the running vats as other goroutines see them: hosts
+	// read pids and ping workers without waiting for the crank loop.
+	handles map[string]vatHandle
+	waiters map[string]chan Settlement
+	stopped bool
+}
+
+// vatHandle is a running vat's worker as host reads see it.
+type vatHandle struct {
+	worker     platform.Worker
+	pid        int
+	subcluster string
 }
 
 // Settlement is how a promise the host waits on settled.
@@ -139,8 +150,7 @@ func New(cfg Config) *Router {
 		failures:      map[string]int{},
 		waiters:       map[string]chan Settlement{},
 		failed:        make(chan struct{}),
-		pids:          map[string]int{},
-		vatSubcluster: map[string]string{},
+		handles:       map[string]vatHandle{},
 		services:      map[string]*service{},
 		ioClosers:     map[string][]func(){},
 		serviceByKref: map[string]*service{},
@@ -421,7 +431,13 @@ func (r *Router) afterCrank(err error) {
 	}
 	var died *workerDiedError
 	var fault *vatFaultError
+	var late *timeLimitError
 	switch {
+	case errors.As(err, &late):
+		delete(r.failures, late.vat)
+		reason := fmt.Sprintf("a delivery ran past the delivery time limit of %s", late.limit)
+		r.log.Error("vat ran past the delivery time limit; terminating it", "vat", late.vat, "limit", late.limit)
+		r.afterCrank(r.crank(func() error { r.terminateVat(late.vat, reason); return nil }))
 	case errors.As(err, &died):
 		r.failures[died.vat]++
 		if r.failures[died.vat] >= 2 {
@@ -498,9 +514,10 @@ func (r *Router) Stop(ctx context.Context) error {
 		return ctx.Err()
 	}
 	for vat, w := range r.workers {
-		_ = w.Kill()
+		r.kill(w)
 		r.dropWorker(vat)
 	}
+	r.killing.Wait()
 	r.closeChannels("")
 	r.mu.Lock()
 	for kp, ch := range r.waiters {

@@ -90,13 +90,13 @@ func (r *Router) Launch(ctx context.Context, spec SubclusterSpec) (*LaunchResult
 			workers[i] = nil
 			rec, ok := r.vat(id)
 			if !ok {
-				_ = w.Kill()
+				r.kill(w)
 				return fmt.Errorf("vat %s was terminated while its subcluster launched", id)
 			}
 			return r.startVatIn(ctx, rec, w)
 		})
 		if err != nil {
-			killAll(workers)
+			r.killAll(workers)
 			return fail(err)
 		}
 	}
@@ -171,16 +171,16 @@ func (r *Router) launchWorkers(ctx context.Context, vats []string) ([]platform.W
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		killAll(workers)
+		r.killAll(workers)
 		return nil, err
 	}
 	return workers, nil
 }
 
-func killAll(workers []platform.Worker) {
+func (r *Router) killAll(workers []platform.Worker) {
 	for _, w := range workers {
 		if w != nil {
-			_ = w.Kill()
+			r.kill(w)
 		}
 	}
 }
@@ -317,7 +317,7 @@ func (r *Router) Restore(ctx context.Context) error {
 	var workers []platform.Worker
 	for i, id := range ids {
 		if i%restoreBatch == 0 {
-			killAll(workers)
+			r.killAll(workers)
 			end := min(i+restoreBatch, len(ids))
 			if workers, err = r.launchWorkers(ctx, ids[i:end]); err != nil {
 				workers = make([]platform.Worker, end-i) // each vat launches its own below
@@ -327,7 +327,7 @@ func (r *Router) Restore(ctx context.Context) error {
 		workers[i%restoreBatch] = nil
 		err := r.do(ctx, func() error { return r.restartVatIn(id, w) })
 		if errors.Is(err, ctx.Err()) && ctx.Err() != nil {
-			killAll(workers)
+			r.killAll(workers)
 			return err
 		}
 		if err != nil {

@@ -31,7 +31,7 @@ func (r *Router) launchWorker(rec *vatRecord) (platform.Worker, error) {
 func (r *Router) startVatIn(ctx context.Context, rec *vatRecord, w platform.Worker) error {
 	script, ok := r.k.Bundle(rec.Bundle)
 	if !ok {
-		_ = w.Kill()
+		r.kill(w)
 		return fmt.Errorf("vat %s (%s): its bundle %s is missing from the store", rec.ID, rec.Name, rec.Bundle)
 	}
 	var store []*workerpb.VatstoreEntry
@@ -53,20 +53,20 @@ func (r *Router) startVatIn(ctx context.Context, rec *vatRecord, w platform.Work
 		FetchAllowedHosts:    r.cfg.FetchAllowedHosts,
 		FetchAllowedHostsSet: r.cfg.FetchAllowedHosts != nil,
 	}
-	dctx, cancel := context.WithTimeout(ctx, r.cfg.DeliveryTimeout)
+	dctx, cancel := context.WithTimeout(ctx, r.deliveryDeadline())
 	defer cancel()
 	r.obs.Delivery("startVat")
 	res, err := w.Deliver(dctx, &workerpb.Delivery{Kind: &workerpb.Delivery_StartVat{StartVat: start}})
 	if err != nil {
-		_ = w.Kill()
+		r.kill(w)
 		return fmt.Errorf("vat %s (%s) did not start: %w", rec.ID, rec.Name, err)
 	}
 	if res.Error != "" {
-		_ = w.Kill()
+		r.kill(w)
 		return fmt.Errorf("vat %s (%s) did not start: %s", rec.ID, rec.Name, res.Error)
 	}
 	if err := r.syscalls(rec.ID, res.Syscalls); err != nil {
-		_ = w.Kill()
+		r.kill(w)
 		return fmt.Errorf("vat %s (%s) did not start: %w", rec.ID, rec.Name, err)
 	}
 	r.addWorker(rec.ID, rec.Subcluster, w)
@@ -88,12 +88,12 @@ func (r *Router) restartVatIn(id string, fresh platform.Worker) error {
 	rec, ok := r.vat(id)
 	if !ok {
 		if fresh != nil {
-			_ = fresh.Kill()
+			r.kill(fresh)
 		}
 		return fmt.Errorf("%w %s", ErrUnknownVat, id)
 	}
 	if w, ok := r.workers[id]; ok {
-		_ = w.Kill()
+		r.kill(w)
 		r.dropWorker(id)
 	}
 	for _, e := range r.k.CList(id) {
@@ -123,7 +123,7 @@ func (r *Router) restartVatIn(id string, fresh platform.Worker) error {
 // VAT_TERMINATED, the promises it decided are rejected, its tables go.
 func (r *Router) terminateVat(id, reason string) {
 	if w, ok := r.workers[id]; ok {
-		_ = w.Kill()
+		r.kill(w)
 		r.dropWorker(id)
 	}
 	rec, ok := r.vat(id)
@@ -174,39 +174,50 @@ func (r *Router) dropFromSubcluster(scID, vat, reason string) {
 	r.k.SetSubcluster(sc)
 }
 
-// PingVat asks a vat's worker for a pong.
+// PingVat asks a vat's worker for a pong. It goes straight to the worker,
+// not through the crank loop, and waits at most one delivery time limit
+// (plus a grace) for its turn and its answer: a vat that does not answer by
+// then has its worker killed, and is restarted like any vat whose worker
+// died.
 func (r *Router) PingVat(ctx context.Context, id string) (string, error) {
-	var pong string
-	err := r.do(ctx, func() error {
-		w, ok := r.workers[id]
-		if !ok {
-			return fmt.Errorf("%w %q", ErrUnknownVat, id)
-		}
-		res, err := w.Deliver(ctx, &workerpb.Delivery{Kind: &workerpb.Delivery_Ping{Ping: &workerpb.Empty{}}})
-		if err != nil {
-			return fmt.Errorf("pinging vat %s: %w", id, err)
-		}
-		pong = res.Pong
-		return nil
-	})
-	return pong, err
+	r.mu.Lock()
+	h, ok := r.handles[id]
+	r.mu.Unlock()
+	if !ok {
+		return "", fmt.Errorf("%w %q", ErrUnknownVat, id)
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.deliveryDeadline())
+	defer cancel()
+	res, err := h.worker.Deliver(ctx, &workerpb.Delivery{Kind: &workerpb.Delivery_Ping{Ping: &workerpb.Empty{}}})
+	if err != nil {
+		return "", fmt.Errorf("pinging vat %s: %w", id, err)
+	}
+	return res.Pong, nil
 }
 
-// addWorker and dropWorker keep the worker table and its pid copy in step.
+// addWorker and dropWorker keep the worker table and the handles in step.
 func (r *Router) addWorker(vat, subcluster string, w platform.Worker) {
 	r.workers[vat] = w
 	r.mu.Lock()
-	r.pids[vat] = w.PID()
-	r.vatSubcluster[vat] = subcluster
+	r.handles[vat] = vatHandle{worker: w, pid: w.PID(), subcluster: subcluster}
 	r.mu.Unlock()
 }
 
 func (r *Router) dropWorker(vat string) {
 	delete(r.workers, vat)
 	r.mu.Lock()
-	delete(r.pids, vat)
-	delete(r.vatSubcluster, vat)
+	delete(r.handles, vat)
 	r.mu.Unlock()
+}
+
+// kill kills a worker off the loop: a worker may take a moment to exit,
+// and terminating a large subcluster must not hold every other vat up.
+func (r *Router) kill(w platform.Worker) {
+	r.killing.Add(1)
+	go func() {
+		defer r.killing.Done()
+		_ = w.Kill()
+	}()
 }
 
 // VatsBySubcluster counts live vats per subcluster without waiting for the
@@ -215,8 +226,8 @@ func (r *Router) VatsBySubcluster() map[string]int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := map[string]int{}
-	for _, sc := range r.vatSubcluster {
-		out[sc]++
+	for _, h := range r.handles {
+		out[h.subcluster]++
 	}
 	return out
 }
@@ -226,9 +237,9 @@ func (r *Router) VatsBySubcluster() map[string]int {
 func (r *Router) WorkerPIDs() map[string]int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make(map[string]int, len(r.pids))
-	for vat, pid := range r.pids {
-		out[vat] = pid
+	out := make(map[string]int, len(r.handles))
+	for vat, h := range r.handles {
+		out[vat] = h.pid
 	}
 	return out
 }
