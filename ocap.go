@@ -64,8 +64,10 @@ type Options struct {
 	// LaunchTimeout bounds LaunchSubcluster, bootstrap included.
 	// Defaults to 30s.
 	LaunchTimeout time.Duration
-	// DeliveryTimeout bounds one delivery to a vat; a vat that takes longer
-	// is treated as crashed. Defaults to 30s.
+	// DeliveryTimeout is the delivery time limit: it bounds one delivery to
+	// a vat, and one run of its timer and fetch callbacks. The vat's worker
+	// interrupts code still running at the limit, and the vat is
+	// terminated (not restarted). Defaults to 30s.
 	DeliveryTimeout time.Duration
 	// Metrics, when set, counts what the kernel does (build it with
 	// metrics.New on your prometheus.Registerer): the crank loop reports

@@ -62,7 +62,8 @@ func (l *eventLoop) close() {
 func (v *Vat) Ready() <-chan struct{} { return v.loop.ready }
 
 // RunPending runs the callbacks queued so far, in order, each as its own
-// turn. It is called between deliveries, never during one.
+// turn. It is called between deliveries, never during one. After an
+// Interrupt it runs nothing more, not even the rest of the queue.
 func (v *Vat) RunPending() {
 	q := v.loop.take()
 	if len(q) == 0 || v.rt == nil || !v.started {
@@ -71,6 +72,9 @@ func (v *Vat) RunPending() {
 	for _, fn := range q {
 		if v.rt == nil {
 			return // a callback cannot close the vat, but be safe
+		}
+		if v.interruption() != nil {
+			return
 		}
 		v.runTurn(fn)
 	}
@@ -89,6 +93,10 @@ func (v *Vat) runTurn(fn func()) {
 	v.turn = fn
 	defer func() { v.turn = nil }()
 	if _, err := v.runGo(goja.Undefined()); err != nil {
+		if v.interruption() != nil {
+			v.log.Warn("an endowment callback was interrupted", "error", err.Error())
+			return
+		}
 		v.log.Warn("uncaught exception in an endowment callback", "error", jsError(err).Error())
 	}
 }

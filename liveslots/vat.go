@@ -3,6 +3,7 @@ package liveslots
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/dop251/goja"
 	"github.com/hashicorp/go-hclog"
@@ -53,6 +54,12 @@ type Vat struct {
 
 	// Promises rejected with no handler yet; reported after each delivery.
 	unhandled map[*goja.Promise]struct{}
+
+	// The runtime again, for Interrupt from other goroutines (rt is the
+	// vat goroutine's alone); nil once closed. interrupted holds the
+	// reason once Interrupt was called: no JavaScript runs after it.
+	interruptible atomic.Pointer[goja.Runtime]
+	interrupted   atomic.Pointer[error]
 }
 
 // New makes a runtime with frozen intrinsics and liveslots loaded, ready for
@@ -80,6 +87,7 @@ func New(logger hclog.Logger, wantCrank func(), opts ...Option) (v *Vat, err err
 	for _, o := range opts {
 		o(v)
 	}
+	v.interruptible.Store(v.rt)
 	v.rt.SetMaxCallStackSize(maxCallDepth)
 	v.rt.SetPromiseRejectionTracker(v.trackRejection)
 	lib := v.rt.NewObject()
@@ -113,9 +121,32 @@ func New(logger hclog.Logger, wantCrank func(), opts ...Option) (v *Vat, err err
 	return v, nil
 }
 
+// Interrupt stops the vat's JavaScript; it may be called from any
+// goroutine. The code running now (a delivery, a callback) ends with an
+// uncatchable error naming reason, and so would the next to run if none
+// is. The vat's state is then half-changed: it runs no JavaScript again,
+// later deliveries fail with reason and RunPending does nothing. Close
+// still tears the endowments down. The supervisor calls it when vat code
+// runs past the delivery time limit.
+func (v *Vat) Interrupt(reason error) {
+	v.interrupted.Store(&reason)
+	if rt := v.interruptible.Load(); rt != nil {
+		rt.Interrupt(reason)
+	}
+}
+
+// interruption is the reason given to Interrupt, or nil.
+func (v *Vat) interruption() error {
+	if p := v.interrupted.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
 // Close tears the endowments down (timers, requests, body streams) and
 // releases the runtime. Later deliveries fail.
 func (v *Vat) Close() {
+	v.interruptible.Store(nil)
 	v.runTeardown()
 	v.rt = nil
 	v.jsStartVat, v.jsMessage, v.jsNotify, v.jsEndCrank, v.jsInspect = nil, nil, nil, nil, nil
@@ -131,6 +162,10 @@ func (v *Vat) Deliver(d *workerpb.Delivery) (res *workerpb.DeliveryResult) {
 	res = &workerpb.DeliveryResult{Id: d.GetId()}
 	if v.rt == nil {
 		res.Error = "liveslots: the vat is closed"
+		return res
+	}
+	if err := v.interruption(); err != nil {
+		res.Error = fmt.Sprintf("liveslots: the vat was interrupted: %v", err)
 		return res
 	}
 	v.inDelivery = true
@@ -304,8 +339,12 @@ func (v *Vat) trackRejection(p *goja.Promise, op goja.PromiseRejectionOperation)
 }
 
 // reportUnhandledRejections logs rejections still unhandled once a
-// delivery is over; they are not fatal to the vat.
+// delivery is over; they are not fatal to the vat. Once the vat was
+// interrupted they are left alone: inspecting a reason runs vat code.
 func (v *Vat) reportUnhandledRejections() {
+	if v.interruption() != nil {
+		return
+	}
 	for p := range v.unhandled {
 		delete(v.unhandled, p)
 		reason := "(unknown)"

@@ -1,12 +1,15 @@
 package platform
 
 import (
+	"context"
 	"errors"
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ocapgo/ocap/internal/testutil"
+	"github.com/ocapgo/ocap/proto/workerpb"
 )
 
 // TestRealWorkerBinary launches cmd/vat-worker itself.
@@ -33,6 +36,46 @@ func TestRealWorkerBinary(t *testing.T) {
 	}
 	if !errors.Is(w.Err(), ErrWorkerExited) {
 		t.Fatalf("Err after Kill: %v", w.Err())
+	}
+}
+
+// spinBundle is a bundle-shaped vat whose root's spin method never returns.
+const spinBundle = `var __ocapVat = (() => {
+  const { makeDefaultExo } = __ocap_require('@metamask/kernel-utils/exo');
+  const buildRootObject = () => makeDefaultExo('root', { spin() { for (;;) {} } });
+  return { buildRootObject };
+})();`
+
+// TestRealWorkerEnforcesTheTimeLimit: vat-worker interrupts a delivery that
+// spins past StartVat's limit and answers it, instead of being killed by
+// the kernel, whose own wait here is far longer.
+func TestRealWorkerEnforcesTheTimeLimit(t *testing.T) {
+	s := New(Options{WorkerPath: testutil.WorkerPath(t), Logger: testutil.Logger(t)})
+	t.Cleanup(func() { _ = s.Close() })
+	w := launch(t, s, "v1")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	start := &workerpb.StartVat{VatId: "v1", Name: "spin", Bundle: spinBundle, DeliveryTimeLimitMs: 500}
+	r, err := w.Deliver(ctx, &workerpb.Delivery{Kind: &workerpb.Delivery_StartVat{StartVat: start}})
+	if err != nil || r.GetError() != "" {
+		t.Fatalf("startVat: %v %v", r, err)
+	}
+	want := "the delivery ran past the delivery time limit of 500ms"
+	for _, d := range []*workerpb.Delivery{
+		{Kind: &workerpb.Delivery_Message{Message: &workerpb.Message{Target: "o+0", Methargs: &workerpb.CapData{Body: `#["spin",[]]`}}}},
+		testutil.Ping(), // and every later delivery
+	} {
+		r, err := w.Deliver(ctx, d)
+		if err != nil {
+			t.Fatalf("delivery %d: %v", d.GetId(), err)
+		}
+		if !r.GetTimeLimitExceeded() || r.GetError() != want {
+			t.Fatalf("delivery %d answered %v, want time_limit_exceeded and %q", d.GetId(), r, want)
+		}
+	}
+	if isDone(w) {
+		t.Fatalf("the worker exited: %v", w.Err())
 	}
 }
 

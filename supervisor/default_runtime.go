@@ -19,4 +19,7 @@ func newDefaultRuntime(makeGlobals endowments.Factory) NewRuntimeFunc {
 	}
 }
 
-var _ EventLoop = (*liveslots.Vat)(nil)
+var (
+	_ EventLoop   = (*liveslots.Vat)(nil)
+	_ Interrupter = (*liveslots.Vat)(nil)
+)

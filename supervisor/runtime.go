@@ -37,6 +37,20 @@ type EventLoop interface {
 	RunPending()
 }
 
+// Interrupter is implemented by a Runtime that can stop its vat code from
+// another goroutine. The supervisor calls Interrupt when vat code runs past
+// the delivery time limit (StartVat.delivery_time_limit_ms): the Deliver
+// or RunPending in progress must then return soon, however the vat code
+// loops. Interrupt may come just after that call has returned on its own;
+// either way the supervisor makes no further Deliver or RunPending call,
+// only Close. A Runtime without it is still timed, but a delivery that
+// never returns is left for the kernel to kill.
+type Interrupter interface {
+	// Interrupt stops the vat code running now, or the next to run; reason
+	// says why (it names the limit). It may be called from any goroutine.
+	Interrupt(reason error)
+}
+
 // NewRuntimeFunc builds a vat runtime. wantCrank may be called from any
 // goroutine whenever the vat has work outside a delivery (a timer fired, a
 // fetch completed): the kernel then sends a flush delivery, during which the

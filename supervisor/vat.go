@@ -30,6 +30,10 @@ type vatLoop struct {
 	stop      chan struct{}
 	stopOnce  sync.Once
 	stopped   chan struct{}
+
+	// Owned by the vat goroutine.
+	limit  time.Duration // the delivery time limit from StartVat; 0: none
+	broken string        // set once vat code ran past limit: every answer
 }
 
 // startVat starts the vat goroutine. The runtime is built there, while the
@@ -64,12 +68,15 @@ func (v *vatLoop) run(newRuntime NewRuntimeFunc) {
 		case j := <-v.jobs:
 			j.reply(v.deliver(rt, err, j.d))
 		case <-ready:
-			v.runPending(loop)
+			v.runPending(rt, loop)
 		case <-v.stop:
 			if rt != nil {
 				v.closeRuntime(rt)
 			}
 			return
+		}
+		if v.broken != "" {
+			ready = nil // a broken vat runs no more callbacks
 		}
 	}
 }
@@ -99,18 +106,33 @@ func (v *vatLoop) build(newRuntime NewRuntimeFunc) (rt Runtime, err error) {
 	return rt, err
 }
 
-// deliver runs one delivery. A panic in the runtime becomes the delivery's
-// error, so the kernel learns of it instead of losing the worker silently.
+// deliver runs one delivery, within the delivery time limit. A panic in the
+// runtime becomes the delivery's error, so the kernel learns of it instead
+// of losing the worker silently.
 func (v *vatLoop) deliver(rt Runtime, startErr error, d *workerpb.Delivery) (res *workerpb.DeliveryResult) {
 	if startErr != nil {
 		return &workerpb.DeliveryResult{Id: d.GetId(), Error: fmt.Sprintf("starting vat runtime: %v", startErr)}
 	}
+	if v.broken != "" {
+		return timeLimitResult(d.GetId(), v.broken)
+	}
+	what := whatDelivery
+	if s := d.GetStartVat(); s != nil {
+		v.limit = limitFromMillis(s.GetDeliveryTimeLimitMs())
+		what = whatStart
+	}
+	w := v.arm(rt, what)
 	defer func() {
+		over := w.stop()
 		if r := recover(); r != nil {
 			v.logger.Error("vat runtime panicked during a delivery",
 				"delivery", d.GetId(), "kind", fmt.Sprintf("%T", d.GetKind()),
 				"panic", r, "stack", string(debug.Stack()))
 			res = &workerpb.DeliveryResult{Error: fmt.Sprintf("vat runtime panicked: %v", r)}
+		}
+		if over {
+			v.breakVat(w.msg, res.GetError())
+			res = timeLimitResult(0, v.broken)
 		}
 		res.Id = d.GetId()
 	}()
@@ -121,15 +143,35 @@ func (v *vatLoop) deliver(rt Runtime, startErr error, d *workerpb.Delivery) (res
 	return res
 }
 
-// runPending runs the vat's queued callbacks; a panic there is logged and
-// the worker goes on.
-func (v *vatLoop) runPending(loop EventLoop) {
+// runPending runs the vat's queued callbacks, within the delivery time
+// limit; a panic there is logged and the worker goes on. Callbacks that run
+// past the limit break the vat, and the kernel is asked for a crank: its
+// Flush delivery then learns of it at once.
+func (v *vatLoop) runPending(rt Runtime, loop EventLoop) {
+	w := v.arm(rt, whatCallbacks)
 	defer func() {
+		over := w.stop()
 		if r := recover(); r != nil {
 			v.logger.Error("vat runtime panicked in its event loop", "panic", r, "stack", string(debug.Stack()))
 		}
+		if over {
+			v.breakVat(w.msg, "")
+			v.signalWantCrank()
+		}
 	}()
 	loop.RunPending()
+}
+
+// breakVat records that vat code ran past the limit. detail is what the
+// runtime said of it (with goja, where the code was interrupted), for the
+// log only: the kernel gets msg alone, the same for every later delivery.
+func (v *vatLoop) breakVat(msg, detail string) {
+	v.broken = msg
+	args := []any{"limit", v.limit.String(), "error", msg}
+	if detail != "" {
+		args = append(args, "runtime_error", detail)
+	}
+	v.logger.Error("vat code ran past the delivery time limit and was interrupted; the vat is broken", args...)
 }
 
 func (v *vatLoop) closeRuntime(rt Runtime) {

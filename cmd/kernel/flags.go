@@ -1,9 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // flagSet parses "--name value" and "--name=value" flags mixed with
@@ -93,4 +95,30 @@ func defaultDB() string {
 		state = filepath.Join(home, ".local", "state")
 	}
 	return "sqlite://" + filepath.Join(state, "ocap", "kernel.db")
+}
+
+// defaultDeliveryTimeout is --delivery-timeout's default, as
+// ocap.Options.DeliveryTimeout's.
+const defaultDeliveryTimeout = 30 * time.Second
+
+// deliveryTimeoutHelp documents --delivery-timeout in 'serve --help' and
+// 'run --help'.
+var deliveryTimeoutHelp = fmt.Sprintf(`--delivery-timeout DURATION (default %s) is the delivery time limit: the
+longest a vat's code may run for one delivery (buildRootObject, a message) or
+one run of its timer and fetch callbacks. A vat still running at the limit is
+terminated, with no retry; since the kernel runs one delivery at a time, the
+limit is also the longest stall one vat can cause.`, defaultDeliveryTimeout)
+
+// deliveryTimeout reads --delivery-timeout: a positive duration, or the
+// default when the flag is not given.
+func deliveryTimeout(f *flagSet) (time.Duration, error) {
+	s := f.get("delivery-timeout")
+	if s == "" {
+		return defaultDeliveryTimeout, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, usagef("--delivery-timeout takes a positive duration like 30s or 2m, got %q", s)
+	}
+	return d, nil
 }

@@ -18,6 +18,7 @@ import (
 type verb struct {
 	usage   string
 	summary string
+	details string // more for 'kernel VERB --help' (flag defaults); may be empty
 	example string
 	run     func(args []string, stdout, stderr io.Writer) error
 }
@@ -49,7 +50,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	for _, a := range args[1:] {
 		if a == "--help" || a == "-h" {
-			fmt.Fprintf(stderr, "usage: kernel %s\n\n%s\n\nexample:\n  %s\n", v.usage, v.summary, v.example)
+			fmt.Fprintf(stderr, "usage: kernel %s\n\n%s\n\n", v.usage, v.summary)
+			if v.details != "" {
+				fmt.Fprintf(stderr, "%s\n\n", v.details)
+			}
+			fmt.Fprintf(stderr, "example:\n  %s\n", v.example)
 			return 0
 		}
 	}

@@ -19,15 +19,16 @@ import (
 
 func init() {
 	verbs["run"] = verb{
-		usage:   "run [--db URL] [--name NAME] [--log-level LEVEL] [--log-format text|json] cluster.json [--call METHOD [JSON-ARG ...]]",
+		usage:   "run [--db URL] [--name NAME] [--delivery-timeout DURATION] [--log-level LEVEL] [--log-format text|json] cluster.json [--call METHOD [JSON-ARG ...]]",
 		summary: "launch (first time) or restore cluster.json as a system subcluster; with --call, send METHOD to its root and print the result",
+		details: deliveryTimeoutHelp,
 		example: "kernel run --db sqlite:///tmp/x.db testdata/clusters/hello.json --call hello world",
 		run:     runVerb,
 	}
 }
 
 func runVerb(args []string, stdout, stderr io.Writer) error {
-	f := newFlags("db", "name", "log-level", "log-format")
+	f := newFlags("db", "name", "log-level", "log-format", "delivery-timeout")
 	f.stop = "call"
 	pos, call, err := f.parse(args)
 	if err != nil {
@@ -53,6 +54,10 @@ func runVerb(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	timeout, err := deliveryTimeout(f)
+	if err != nil {
+		return err
+	}
 	logger := newLogger(stderr, f.get("log-level"), "warn", jsonLogs)
 
 	cfg, err := ocap.LoadClusterConfig(path)
@@ -70,6 +75,7 @@ func runVerb(args []string, stdout, stderr io.Writer) error {
 	k, err := ocap.Make(ctx, platform.New(platform.Options{Logger: logger.Named("platform")}), db, ocap.Options{
 		Logger:            logger,
 		SystemSubclusters: []ocap.SystemSubclusterConfig{{Name: name, Config: *cfg}},
+		DeliveryTimeout:   timeout,
 	})
 	if err != nil {
 		return err

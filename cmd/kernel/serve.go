@@ -37,15 +37,16 @@ const defaultSpares = 2
 
 func init() {
 	verbs["serve"] = verb{
-		usage:   "serve [--db URL] [--socket PATH] [--system NAME=cluster.json ...] [--metrics-addr ADDR] [--spare-workers N] [--log-level LEVEL] [--log-format text|json]",
+		usage:   "serve [--db URL] [--socket PATH] [--system NAME=cluster.json ...] [--metrics-addr ADDR] [--spare-workers N] [--delivery-timeout DURATION] [--log-level LEVEL] [--log-format text|json]",
 		summary: "run the kernel as a daemon, managed through its control API on a unix socket",
+		details: deliveryTimeoutHelp,
 		example: "kernel serve --db sqlite:///tmp/ocap.db --socket /tmp/ocap.sock --system hello=testdata/clusters/hello.json",
 		run:     serveVerb,
 	}
 }
 
 func serveVerb(args []string, stdout, stderr io.Writer) error {
-	f := newFlags("db", "socket", "log-level", "metrics-addr", "log-format", "spare-workers")
+	f := newFlags("db", "socket", "log-level", "metrics-addr", "log-format", "spare-workers", "delivery-timeout")
 	systemFlags := f.list("system")
 	pos, _, err := f.parse(args)
 	if err != nil {
@@ -70,6 +71,10 @@ func serveVerb(args []string, stdout, stderr io.Writer) error {
 		if spares, err = strconv.Atoi(v); err != nil || spares < 0 {
 			return usagef("--spare-workers takes a number of workers, got %q", v)
 		}
+	}
+	timeout, err := deliveryTimeout(f)
+	if err != nil {
+		return err
 	}
 	systems, err := parseSystems(*systemFlags)
 	if err != nil {
@@ -106,6 +111,7 @@ func serveVerb(args []string, stdout, stderr io.Writer) error {
 		dbURL:   dbURL,
 		metrics: ms,
 		spares:  spares,
+		timeout: timeout,
 		stopped: make(chan struct{}),
 	}
 	for _, s := range systems {
@@ -140,8 +146,9 @@ func parseSystems(flags []string) ([]systemFlag, error) {
 // daemon is one `kernel serve`: a store, a kernel over it, and the control
 // API in front of the kernel.
 type daemon struct {
-	spares  int          // workers kept started ahead of need
-	base    hclog.Logger // the kernel's logger; log is ours
+	spares  int           // workers kept started ahead of need
+	timeout time.Duration // the delivery time limit
+	base    hclog.Logger  // the kernel's logger; log is ours
 	log     hclog.Logger
 	socket  string
 	dbURL   string
@@ -240,7 +247,12 @@ func (d *daemon) makeKernel(launcher platform.Launcher, db store.Store) (*ocap.K
 	defer cancel()
 	done := make(chan made, 1)
 	go func() {
-		k, err := ocap.Make(ctx, launcher, db, ocap.Options{Logger: d.base, SystemSubclusters: d.systems, Metrics: d.metrics.kernel()})
+		k, err := ocap.Make(ctx, launcher, db, ocap.Options{
+			Logger:            d.base,
+			SystemSubclusters: d.systems,
+			Metrics:           d.metrics.kernel(),
+			DeliveryTimeout:   d.timeout,
+		})
 		done <- made{k, err}
 	}()
 	select {

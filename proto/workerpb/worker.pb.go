@@ -414,8 +414,18 @@ type StartVat struct {
 	// applies only when fetch_allowed_hosts_set.
 	FetchAllowedHosts    []string `protobuf:"bytes,12,rep,name=fetch_allowed_hosts,json=fetchAllowedHosts,proto3" json:"fetch_allowed_hosts,omitempty"`
 	FetchAllowedHostsSet bool     `protobuf:"varint,13,opt,name=fetch_allowed_hosts_set,json=fetchAllowedHostsSet,proto3" json:"fetch_allowed_hosts_set,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// delivery_time_limit_ms bounds every run of vat code in this worker, in
+	// milliseconds (ocap.Options.DeliveryTimeout); 0 means no limit. It
+	// covers this startVat (bundle evaluation and buildRootObject), each later
+	// delivery, and each run of timer and fetch callbacks between deliveries.
+	// Vat code still running at the limit is interrupted: the delivery is
+	// answered with time_limit_exceeded (an interrupted callback run asks for
+	// a crank with WantCrank, so the kernel's Flush learns of it), and every
+	// later delivery, ping included, gets that same answer, since the vat's
+	// state can no longer be trusted.
+	DeliveryTimeLimitMs uint64 `protobuf:"varint,14,opt,name=delivery_time_limit_ms,json=deliveryTimeLimitMs,proto3" json:"delivery_time_limit_ms,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *StartVat) Reset() {
@@ -537,6 +547,13 @@ func (x *StartVat) GetFetchAllowedHostsSet() bool {
 		return x.FetchAllowedHostsSet
 	}
 	return false
+}
+
+func (x *StartVat) GetDeliveryTimeLimitMs() uint64 {
+	if x != nil {
+		return x.DeliveryTimeLimitMs
+	}
+	return 0
 }
 
 type VatstoreEntry struct {
@@ -883,9 +900,16 @@ type DeliveryResult struct {
 	// A method that throws is not a delivery error: it rejects its result.
 	Error string `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
 	// pong answers a ping.
-	Pong          string `protobuf:"bytes,4,opt,name=pong,proto3" json:"pong,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Pong string `protobuf:"bytes,4,opt,name=pong,proto3" json:"pong,omitempty"`
+	// time_limit_exceeded: vat code in this worker ran past
+	// StartVat.delivery_time_limit_ms and was interrupted, in this delivery
+	// or earlier. error then names the limit and what ran past it ("the
+	// delivery ran past the delivery time limit of 30s"), and syscalls is
+	// empty: nothing the vat did since its last answered delivery may be
+	// applied. The vat is broken for good.
+	TimeLimitExceeded bool `protobuf:"varint,5,opt,name=time_limit_exceeded,json=timeLimitExceeded,proto3" json:"time_limit_exceeded,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *DeliveryResult) Reset() {
@@ -944,6 +968,13 @@ func (x *DeliveryResult) GetPong() string {
 		return x.Pong
 	}
 	return ""
+}
+
+func (x *DeliveryResult) GetTimeLimitExceeded() bool {
+	if x != nil {
+		return x.TimeLimitExceeded
+	}
+	return false
 }
 
 type Syscall struct {
@@ -1337,7 +1368,7 @@ const file_proto_worker_proto_rawDesc = "" +
 	"\x04kind\"\a\n" +
 	"\x05Empty\" \n" +
 	"\bVrefList\x12\x14\n" +
-	"\x05vrefs\x18\x01 \x03(\tR\x05vrefs\"\x93\x04\n" +
+	"\x05vrefs\x18\x01 \x03(\tR\x05vrefs\"\xc8\x04\n" +
 	"\bStartVat\x12\x15\n" +
 	"\x06vat_id\x18\x01 \x01(\tR\x05vatId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
@@ -1355,7 +1386,8 @@ const file_proto_worker_proto_rawDesc = "" +
 	" \x03(\tR\x0eallowedGlobals\x12.\n" +
 	"\x13allowed_globals_set\x18\v \x01(\bR\x11allowedGlobalsSet\x12.\n" +
 	"\x13fetch_allowed_hosts\x18\f \x03(\tR\x11fetchAllowedHosts\x125\n" +
-	"\x17fetch_allowed_hosts_set\x18\r \x01(\bR\x14fetchAllowedHostsSet\"7\n" +
+	"\x17fetch_allowed_hosts_set\x18\r \x01(\bR\x14fetchAllowedHostsSet\x123\n" +
+	"\x16delivery_time_limit_ms\x18\x0e \x01(\x04R\x13deliveryTimeLimitMs\"7\n" +
 	"\rVatstoreEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value\"n\n" +
@@ -1375,12 +1407,13 @@ const file_proto_worker_proto_rawDesc = "" +
 	"\n" +
 	"want_crank\x18\x02 \x01(\v2\x19.ocap.worker.v1.WantCrankH\x00R\twantCrankB\x06\n" +
 	"\x04kind\"\v\n" +
-	"\tWantCrank\"\x7f\n" +
+	"\tWantCrank\"\xaf\x01\n" +
 	"\x0eDeliveryResult\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x123\n" +
 	"\bsyscalls\x18\x02 \x03(\v2\x17.ocap.worker.v1.SyscallR\bsyscalls\x12\x14\n" +
 	"\x05error\x18\x03 \x01(\tR\x05error\x12\x12\n" +
-	"\x04pong\x18\x04 \x01(\tR\x04pong\"\xb7\x04\n" +
+	"\x04pong\x18\x04 \x01(\tR\x04pong\x12.\n" +
+	"\x13time_limit_exceeded\x18\x05 \x01(\bR\x11timeLimitExceeded\"\xb7\x04\n" +
 	"\aSyscall\x12*\n" +
 	"\x04send\x18\x01 \x01(\v2\x14.ocap.worker.v1.SendH\x00R\x04send\x12\x1e\n" +
 	"\tsubscribe\x18\x02 \x01(\tH\x00R\tsubscribe\x123\n" +
