@@ -25,7 +25,12 @@ func TestRestartAfterTermination(t *testing.T) {
 		}, "vat terminated"},
 		{"delivery time limit", func(t *testing.T, e *kernelEnv, root string) {
 			expectTerminated(t, e, root, "spin")
-		}, "ran past the delivery time limit of 20s"},
+		}, "the delivery ran past the delivery time limit of 20s"},
+		{"timer callback time limit", func(t *testing.T, e *kernelEnv, root string) {
+			if got := e.mustCall(root, "callVictim", "spinLater"); got != "spinning soon" {
+				t.Fatalf("spinLater = %v", got)
+			}
+		}, "a timer or fetch callback between deliveries ran past the delivery time limit of 20s"},
 		{"failed restore", func(t *testing.T, e *kernelEnv, root string) {
 			if got := e.mustCall(root, "callVictim", "breakOnRestart"); got != "armed" {
 				t.Fatalf("breakOnRestart = %v", got)

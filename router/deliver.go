@@ -144,11 +144,17 @@ func (r *Router) deliver(vat string, d *workerpb.Delivery) error {
 		r.kill(w)
 		r.dropWorker(vat)
 		if errors.Is(err, context.DeadlineExceeded) {
-			return &timeLimitError{vat, r.cfg.DeliveryTimeout}
+			return &timeLimitError{vat, pastLimit(r.cfg.DeliveryTimeout)}
 		}
 		return &workerDiedError{vat, err}
 	}
 	delete(r.failures, vat)
+	if res.TimeLimitExceeded {
+		// The worker stopped the vat itself; its state is not to be trusted.
+		r.kill(w)
+		r.dropWorker(vat)
+		return &timeLimitError{vat, res.Error}
+	}
 	if res.Error != "" {
 		return &vatFaultError{vat, fmt.Errorf("delivery failed: %s", res.Error)}
 	}
@@ -162,7 +168,7 @@ func (r *Router) deliver(vat string, d *workerpb.Delivery) error {
 // delivery time limit, which the worker enforces itself, plus a grace for
 // its answer to arrive on a busy machine before the worker is killed.
 func (r *Router) deliveryDeadline() time.Duration {
-	return r.cfg.DeliveryTimeout + max(time.Second, r.cfg.DeliveryTimeout/10)
+	return r.cfg.DeliveryTimeout + max(5*time.Second, r.cfg.DeliveryTimeout/10)
 }
 
 // methodName reads the method of a message for error texts.

@@ -43,12 +43,15 @@ func (e *workerDiedError) Unwrap() error { return e.err }
 // a crash, and a retry would only stall every vat again: the vat is
 // terminated.
 type timeLimitError struct {
-	vat   string
-	limit time.Duration
+	vat    string
+	reason string // what ran past the limit, and the limit
 }
 
-func (e *timeLimitError) Error() string {
-	return fmt.Sprintf("vat %s: a delivery ran past the delivery time limit of %s", e.vat, e.limit)
+func (e *timeLimitError) Error() string { return fmt.Sprintf("vat %s: %s", e.vat, e.reason) }
+
+// pastLimit is the reason when the kernel itself had to stop waiting.
+func pastLimit(limit time.Duration) string {
+	return fmt.Sprintf("the delivery ran past the delivery time limit of %s", limit)
 }
 
 // vatFaultError: the vat broke the protocol (an illegal syscall, a delivery

@@ -435,9 +435,8 @@ func (r *Router) afterCrank(err error) {
 	switch {
 	case errors.As(err, &late):
 		delete(r.failures, late.vat)
-		reason := fmt.Sprintf("a delivery ran past the delivery time limit of %s", late.limit)
-		r.log.Error("vat ran past the delivery time limit; terminating it", "vat", late.vat, "limit", late.limit)
-		r.afterCrank(r.crank(func() error { r.terminateVat(late.vat, reason); return nil }))
+		r.log.Error("vat ran past the delivery time limit; terminating it", "vat", late.vat, "reason", late.reason)
+		r.afterCrank(r.crank(func() error { r.terminateVat(late.vat, late.reason); return nil }))
 	case errors.As(err, &died):
 		r.failures[died.vat]++
 		if r.failures[died.vat] >= 2 {

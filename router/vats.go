@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/ocapgo/ocap/platform"
 	"github.com/ocapgo/ocap/proto/workerpb"
@@ -48,6 +49,7 @@ func (r *Router) startVatIn(ctx context.Context, rec *vatRecord, w platform.Work
 		Globals:              rec.Globals,
 		PlatformConfigJson:   string(rec.PlatformConfig),
 		SubclusterId:         rec.Subcluster,
+		DeliveryTimeLimitMs:  uint64((r.cfg.DeliveryTimeout + time.Millisecond - 1) / time.Millisecond),
 		AllowedGlobals:       r.cfg.AllowedGlobals,
 		AllowedGlobalsSet:    r.cfg.AllowedGlobals != nil,
 		FetchAllowedHosts:    r.cfg.FetchAllowedHosts,
@@ -191,6 +193,9 @@ func (r *Router) PingVat(ctx context.Context, id string) (string, error) {
 	res, err := h.worker.Deliver(ctx, &workerpb.Delivery{Kind: &workerpb.Delivery_Ping{Ping: &workerpb.Empty{}}})
 	if err != nil {
 		return "", fmt.Errorf("pinging vat %s: %w", id, err)
+	}
+	if res.Error != "" {
+		return "", fmt.Errorf("pinging vat %s: %s", id, res.Error)
 	}
 	return res.Pong, nil
 }

@@ -1,6 +1,6 @@
 // A vat that can be made to end each way a vat can end: a call that
-// recurses without end, a call that never returns, and a flag in baggage
-// that makes its next start throw.
+// recurses without end, a call that never returns, a timer callback that
+// never returns, and a flag in baggage that makes its next start throw.
 import { makeDefaultExo } from '@metamask/kernel-utils/exo';
 
 export function buildRootObject(vatPowers, parameters, baggage) {
@@ -19,6 +19,14 @@ export function buildRootObject(vatPowers, parameters, baggage) {
       for (;;) {
         // never returns
       }
+    },
+    spinLater() {
+      setTimeout(() => {
+        for (;;) {
+          // never returns
+        }
+      }, 0);
+      return 'spinning soon';
     },
     breakOnRestart() {
       baggage.init('breakOnRestart', true);
