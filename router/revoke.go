@@ -14,24 +14,12 @@ func (r *Router) Revoke(ctx context.Context, kref string) error {
 		}
 		if !r.k.IsRevoked(kref) {
 			r.k.SetRevoked(kref)
+			r.revokedNow = append(r.revokedNow, kref)
 			r.obs.Revoked()
 			r.log.Info("object revoked", "kref", kref)
 		}
 		return nil
 	})
-}
-
-// IsRevoked reports whether kref was revoked.
-func (r *Router) IsRevoked(ctx context.Context, kref string) (bool, error) {
-	var revoked bool
-	err := r.do(ctx, func() error {
-		if err := r.checkObject(kref); err != nil {
-			return err
-		}
-		revoked = r.k.IsRevoked(kref)
-		return nil
-	})
-	return revoked, err
 }
 
 func (r *Router) checkObject(kref string) error {
@@ -58,6 +46,8 @@ func (r *Router) Reset(ctx context.Context) error {
 		if err := r.k.Wipe(r.ctx); err != nil {
 			return err
 		}
+		r.wiped = true
+		r.viewChanged()
 		r.closeChannels("")
 		r.flushes = nil
 		r.mu.Lock()

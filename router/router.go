@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -62,9 +63,11 @@ type Router struct {
 	workers  map[string]platform.Worker
 	failures map[string]int // worker deaths in a row while delivering
 	flushes  []string       // vats with work done outside a delivery
-	exits    []vatExit      // vats that asked to exit during the crank
-	settled  []string       // promises settled by the current crank
-	calls    []serviceCall  // service calls to start once the crank commits
+	// flushTurn says a flush goes before the next run-queue item.
+	flushTurn bool
+	exits     []vatExit     // vats that asked to exit during the crank
+	settled   []string      // promises settled by the current crank
+	calls     []serviceCall // service calls to start once the crank commits
 	// What cranks release once their writes are durable: those of the
 	// queued batch, and those of the batch being committed.
 	queuedSettled, inflightSettled []string
@@ -76,6 +79,14 @@ type Router struct {
 	// restored is set once Restore has loaded the tables and restarted the
 	// vats: only then may the run queue move.
 	restored bool
+	// The host view (see hostView): changes of the current crank, and the
+	// views that go out with the queued batch and the batch in flight.
+	viewDirty                bool
+	revokedNow               []string
+	wiped                    bool
+	queuedView, inflightView *hostView
+	view                     atomic.Pointer[hostView]
+	issued                   atomic.Pointer[issued]
 
 	// killing counts workers being killed off the loop; Stop waits for them.
 	killing sync.WaitGroup
@@ -155,6 +166,8 @@ func New(cfg Config) *Router {
 		ioClosers:     map[string][]func(){},
 		serviceByKref: map[string]*service{},
 	}
+	r.view.Store(&hostView{vats: []VatStatus{}, subclusters: []SubclusterStatus{}, systems: map[string]SubclusterStatus{}, revoked: map[string]bool{}})
+	r.issued.Store(&issued{})
 	go r.loop()
 	return r
 }
@@ -181,11 +194,8 @@ func (r *Router) do(ctx context.Context, fn func() error) error {
 func (r *Router) loop() {
 	defer close(r.done)
 	for {
-		// Host requests and worker signals first: they are short.
+		// Worker signals and commits first: they are short.
 		select {
-		case o := <-r.ops:
-			o.reply <- r.runOp(o.fn)
-			continue
 		case res := <-r.k.Done():
 			r.guard("recording a commit", func() { r.committed(res) })
 			continue
@@ -198,6 +208,13 @@ func (r *Router) loop() {
 		case <-r.ctx.Done():
 			r.guard("stopping", func() { _ = r.sync() })
 			return
+		default:
+		}
+		// Then at most one host request and one crank: a steady stream of
+		// host requests cannot stop the run queue, nor the reverse.
+		select {
+		case o := <-r.ops:
+			o.reply <- r.runOp(o.fn)
 		default:
 		}
 		ran := false
@@ -259,6 +276,9 @@ func (r *Router) pump() {
 	}
 	r.inflightSettled, r.queuedSettled = append(r.inflightSettled, r.queuedSettled...), r.queuedSettled[:0]
 	r.inflightCalls, r.queuedCalls = append(r.inflightCalls, r.queuedCalls...), r.queuedCalls[:0]
+	if r.queuedView != nil {
+		r.inflightView, r.queuedView = r.queuedView, nil
+	}
 }
 
 // committed handles a finished batch: hosts waiting on what it settled
@@ -273,6 +293,8 @@ func (r *Router) committed(res keeper.BatchResult) {
 	r.inflightSettled = r.inflightSettled[:0]
 	r.startCalls(r.inflightCalls)
 	r.inflightCalls = r.inflightCalls[:0]
+	r.publishView(r.inflightView)
+	r.inflightView = nil
 	r.pump()
 }
 
@@ -291,7 +313,11 @@ func (r *Router) sync() error {
 // step runs one crank from the run queue (or a vat's outside-delivery work)
 // and reports whether there was anything to do.
 func (r *Router) step() bool {
-	if len(r.flushes) > 0 {
+	// Outside-delivery work and the run queue take turns: vats whose
+	// timers keep firing cannot starve the queue.
+	item, queued := r.peekSafe()
+	if len(r.flushes) > 0 && (r.flushTurn || !queued) {
+		r.flushTurn = false
 		vat := r.flushes[0]
 		r.flushes = r.flushes[1:]
 		start := time.Now()
@@ -300,10 +326,10 @@ func (r *Router) step() bool {
 		r.afterCrank(err)
 		return true
 	}
-	item, ok := r.peekSafe()
-	if !ok {
+	if !queued {
 		return false
 	}
+	r.flushTurn = true
 	start := time.Now()
 	err := r.crank(func() error {
 		r.k.Pop()
@@ -360,6 +386,7 @@ func (r *Router) crank(fn func() error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.k.Abort()
+			r.dropView()
 			r.settled, r.exits, r.calls = r.settled[:0], r.exits[:0], r.calls[:0]
 			if se, ok := p.(keeper.StoreError); ok {
 				err = se
@@ -375,14 +402,22 @@ func (r *Router) crank(fn func() error) (err error) {
 	}
 	if err := fn(); err != nil {
 		r.k.Abort()
+		r.dropView()
 		r.settled, r.exits, r.calls = r.settled[:0], r.exits[:0], r.calls[:0]
 		return err
 	}
 	r.k.Seal()
+	r.sealView()
 	r.queuedSettled = append(r.queuedSettled, r.settled...)
 	r.queuedCalls = append(r.queuedCalls, r.calls...)
 	r.settled, r.calls = r.settled[:0], r.calls[:0]
 	r.pump()
+	if !r.k.Pending() && r.queuedView != nil {
+		// Nothing to commit (a crank that wrote nothing new): the view is
+		// as durable as it will get.
+		r.publishView(r.queuedView)
+		r.queuedView = nil
+	}
 	for len(r.exits) > 0 {
 		e := r.exits[0]
 		r.exits = r.exits[1:]

@@ -130,6 +130,7 @@ func (r *Router) Launch(ctx context.Context, spec SubclusterSpec) (*LaunchResult
 		}
 		cur.State = running
 		r.k.SetSubcluster(cur)
+		r.viewChanged()
 		return nil
 	})
 	if err != nil {
@@ -266,6 +267,7 @@ func (r *Router) removeSubcluster(id, reason string) {
 
 // deleteSubcluster closes a subcluster's io channels and deletes its record.
 func (r *Router) deleteSubcluster(sc *subclusterRecord, reason string) {
+	r.viewChanged()
 	r.closeIO(sc, reason)
 	r.k.DeleteSubcluster(sc)
 }
@@ -291,6 +293,8 @@ func (r *Router) Restore(ctx context.Context) error {
 		if err := r.k.Load(ctx); err != nil {
 			return err
 		}
+		r.revokedNow = append(r.revokedNow, r.k.RevokedObjects()...)
+		r.viewChanged()
 		r.rejectInterruptedCalls()
 		for _, sc := range r.k.Subclusters() {
 			if sc.State == launching {
@@ -358,6 +362,7 @@ func (r *Router) repairSubcluster(sc *subclusterRecord) bool {
 		return true
 	}
 	sc.Vats, sc.VatNames = vats, names
+	r.viewChanged()
 	if len(vats) == 0 {
 		r.log.Warn("repairing the store: a subcluster whose vats were all terminated is deleted", "subcluster", sc.ID)
 		r.deleteSubcluster(sc, "ended when its last vat was terminated")
@@ -377,21 +382,6 @@ func (r *Router) SystemSubclusters(ctx context.Context) ([]string, error) {
 	return names, err
 }
 
-// SystemSubcluster finds a system subcluster by name.
-func (r *Router) SystemSubcluster(ctx context.Context, name string) (id, rootKref string, ok bool, err error) {
-	err = r.do(ctx, func() error {
-		scID, found := r.k.SystemSubcluster(name)
-		if !found {
-			return nil
-		}
-		if sc, found := r.k.Subcluster(scID); found && sc.State == running {
-			id, rootKref, ok = sc.ID, sc.RootKref, true
-		}
-		return nil
-	})
-	return
-}
-
 // VatStatus describes a live vat.
 type VatStatus struct {
 	ID           string          `json:"id"`
@@ -409,35 +399,6 @@ type SubclusterStatus struct {
 	Vats     []string        `json:"vats"`
 	RootKref string          `json:"rootKref"`
 	Config   json.RawMessage `json:"config,omitempty"`
-}
-
-// Status lists the live vats and subclusters.
-func (r *Router) Status(ctx context.Context) ([]VatStatus, []SubclusterStatus, error) {
-	vats := []VatStatus{}
-	subs := []SubclusterStatus{}
-	err := r.do(ctx, func() error {
-		for _, sc := range r.k.Subclusters() {
-			if sc.State != running {
-				continue
-			}
-			subs = append(subs, SubclusterStatus{ID: sc.ID, Name: sc.Name, System: sc.System, Vats: sc.Vats, RootKref: sc.RootKref, Config: sc.Config})
-			for _, id := range sc.Vats {
-				rec, ok := r.vat(id)
-				if !ok {
-					continue
-				}
-				st := VatStatus{ID: id, Name: rec.Name, SubclusterID: sc.ID, Config: rec.Config}
-				if w, ok := r.workers[id]; ok {
-					st.PID = w.PID()
-				}
-				vats = append(vats, st)
-			}
-		}
-		return nil
-	})
-	sortByNumber(subs, func(s SubclusterStatus) string { return s.ID })
-	sortByNumber(vats, func(v VatStatus) string { return v.ID })
-	return vats, subs, err
 }
 
 // sortByNumber orders ids like s2 < s10.

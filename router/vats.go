@@ -149,6 +149,7 @@ func (r *Router) terminateVat(id, reason string) {
 		}
 	}
 	r.k.DeleteVat(id)
+	r.viewChanged()
 	r.dropFromSubcluster(rec.Subcluster, id, reason)
 }
 

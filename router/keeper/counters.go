@@ -12,6 +12,12 @@ func (k *Keeper) NewPromiseRef() string {
 	return "kp" + strconv.FormatInt(k.next("kernel.nextKp"), 10)
 }
 
+// Counters returns the next object and promise numbers: every kref below
+// them has been handed out.
+func (k *Keeper) Counters() (objects, promises int64) {
+	return max(k.getInt("kernel.nextKo"), 1), max(k.getInt("kernel.nextKp"), 1)
+}
+
 // NewVatID allocates a vat id (v<n>).
 func (k *Keeper) NewVatID() string {
 	return "v" + strconv.FormatInt(k.next("kernel.nextVat"), 10)

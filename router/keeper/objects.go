@@ -1,5 +1,7 @@
 package keeper
 
+import "strings"
+
 // Kernel objects: each has an owner (the vat that exports it, or the
 // kernel for a service) and may be gone or revoked.
 
@@ -26,6 +28,17 @@ func (k *Keeper) SetObjectGone(ko, why string) { k.set(objectKey(ko)+".gone", wh
 
 // IsRevoked reports whether ko was revoked.
 func (k *Keeper) IsRevoked(ko string) bool { return k.has(objectKey(ko) + ".revoked") }
+
+// RevokedObjects lists every revoked object.
+func (k *Keeper) RevokedObjects() []string {
+	var out []string
+	for _, e := range k.scan("o.") {
+		if ko, ok := strings.CutSuffix(e.key, ".revoked"); ok {
+			out = append(out, strings.TrimPrefix(ko, "o."))
+		}
+	}
+	return out
+}
 
 // SetRevoked revokes ko, for good.
 func (k *Keeper) SetRevoked(ko string) { k.set(objectKey(ko)+".revoked", "1") }
