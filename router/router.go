@@ -247,7 +247,7 @@ func (r *Router) guard(what string, fn func()) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.log.Error("internal kernel error; no further cranks will run", "while", what, "panic", p, "stack", string(debug.Stack()))
-			r.fail(fmt.Errorf("internal kernel error while %s: %v", what, p))
+			r.fail(fmt.Errorf("while %s: %w", what, &internalError{p}))
 		}
 	}()
 	fn()
@@ -305,7 +305,7 @@ func (r *Router) sync() error {
 		r.committed(<-r.k.Done())
 	}
 	if r.fatal != nil {
-		return fmt.Errorf("kernel store failed: %w", r.fatal)
+		return stopped(r.fatal)
 	}
 	return nil
 }
@@ -398,7 +398,7 @@ func (r *Router) crank(fn func() error) (err error) {
 		}
 	}()
 	if r.fatal != nil {
-		return fmt.Errorf("kernel store failed earlier: %w", r.fatal)
+		return stopped(r.fatal)
 	}
 	if err := fn(); err != nil {
 		r.k.Abort()
@@ -440,7 +440,17 @@ func (r *Router) fail(err error) {
 	}
 }
 
-// Failed is closed when the store failed and the crank loop stopped.
+// stopped is the error of a call made after the crank loop stopped.
+func stopped(cause error) error {
+	var ie *internalError
+	if errors.As(cause, &ie) {
+		return fmt.Errorf("the kernel stopped after an internal error: %w", cause)
+	}
+	return fmt.Errorf("the kernel stopped: its store failed: %w", cause)
+}
+
+// Failed is closed when the store failed (or a kernel bug struck outside a
+// crank) and the crank loop stopped.
 func (r *Router) Failed() <-chan struct{} { return r.failed }
 
 // Err reports the store failure that stopped the crank loop, if any.

@@ -71,7 +71,7 @@ func (r *Router) await(ctx context.Context, kp string, ch chan Settlement) (Sett
 		}
 		return s, nil
 	case <-r.failed:
-		return Settlement{}, fmt.Errorf("the kernel stopped: its store failed: %w", r.Err())
+		return Settlement{}, stopped(r.Err())
 	case <-ctx.Done():
 		r.mu.Lock()
 		if r.waiters[kp] == ch {
