@@ -455,7 +455,43 @@ func TestLoad(t *testing.T) {
 			st.Close()
 		})
 
+		t.Run("a failed Load leaves the keeper as it was", func(t *testing.T) {
+			st := openStore(t, url)
+			ts := wrapStore(st)
+			k := New(ts)
+			crank(k, func() {
+				k.SetServiceKref("a", "ko100")
+				k.DeleteService("c")
+			})
+			ts.setFailScan(errInjected)
+			if err := k.Load(context.Background()); !errors.Is(err, errInjected) {
+				t.Fatalf("Load over a failing store: %v", err)
+			}
+			ts.setFailScan(nil)
+			// Sealed writes that are not durable are still what reads see.
+			for name, want := range map[string]string{"a": "ko100", "b": "", "c": ""} {
+				got, ok := k.ServiceKref(name)
+				if got != want || ok != (want != "") {
+					t.Errorf("after a failed Load, ServiceKref(%s) = %q, %v; want %q", name, got, ok, want)
+				}
+			}
+			// Not complete: a key the cache does not hold is read from the store.
+			committedDirect(t, st, "svc.e", "ko5")
+			if got, ok := k.ServiceKref("e"); !ok || got != "ko5" {
+				t.Fatalf("after a failed Load, a store key is invisible: %q, %v", got, ok)
+			}
+			flush(t, k)
+			st.Close()
+		})
 	})
+}
+
+// committedDirect writes key=value straight to the store.
+func committedDirect(t *testing.T, st driver.Store, key, value string) {
+	t.Helper()
+	if err := st.Commit(context.Background(), []driver.Write{{Key: key, Value: value}}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestWipe(t *testing.T) {
