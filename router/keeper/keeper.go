@@ -279,14 +279,21 @@ func (k *Keeper) Finish(res BatchResult) {
 // crank never waits for a read, only for its commit. The kernel's tables
 // are small next to the memory of the workers they describe.
 func (k *Keeper) Load(ctx context.Context) error {
+	var added []string
 	err := k.st.Scan(ctx, "", func(key, value string) error {
 		if _, ok := k.cache[key]; !ok { // what the cache holds is as new or newer
 			k.cache[key] = cached{value, true}
+			added = append(added, key)
 		}
 		return nil
 	})
 	if err != nil {
-		clear(k.cache)
+		// Leave the keeper as it was. Not clear(k.cache): it also holds
+		// sealed writes that are not durable yet, and reads would fall
+		// through to the older values in the store.
+		for _, key := range added {
+			delete(k.cache, key)
+		}
 		return fmt.Errorf("loading kernel state: %w", err)
 	}
 	k.complete = true
