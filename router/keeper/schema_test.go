@@ -171,6 +171,7 @@ func exerciseAll(t *testing.T, k *Keeper) {
 		k.SetIface(svc, "Alleged: calc")
 		k.SetServiceKref("calc", svc)
 		k.SetServiceKref("io.s1.input", k.NewObject(KernelOwner))
+		k.SetIOChannel("s1", "output", k.NewObject(KernelOwner))
 		k.ParkServiceCall(svc, RunItem{Type: "send", Target: svc, Methargs: methargs})
 		k.ParkServiceCall(svc, RunItem{Type: "send", Target: svc, Methargs: methargs})
 		callKP := k.NewPromise(KernelOwner)
@@ -206,7 +207,13 @@ func exerciseAll(t *testing.T, k *Keeper) {
 			k.ClearServiceCall(c.KP)
 		}
 		k.SetServiceCall(k.NewPromise(KernelOwner), "io.s1.input")
-		k.DeleteService("io.s1.input")
+		// An io channel kept as a service by older stores moves to its own family.
+		if kref, ok := k.IOChannel("s1", "input"); !ok || kref == "" {
+			t.Errorf("the io channel kept as service io.s1.input was not found")
+		}
+		if _, ok := k.ServiceKref("io.s1.input"); ok {
+			t.Errorf("the io channel is still kept as a service after it moved")
+		}
 		k.SetServiceKref("late", "ko99")
 	})
 	committed(t, k, func() {
