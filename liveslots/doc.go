@@ -73,4 +73,12 @@
 // is subscribed once; a local promise exported as p+N is resolved by the
 // vat when it settles. Message and settlement values are hardened before
 // they are encoded, as SwingSet does.
+//
+// A promise the vat decides for the kernel (p+N, or a message's result)
+// that was resolved into a cycle of promises never settles in JavaScript;
+// once the vat is quiescent it is rejected instead, in the kernel's words
+// ("... a cycle of promises never settles"), while the vat's own promise
+// objects stay pending. The global Promise records what each promise it
+// makes is resolved to, for this; cycles through the results of async
+// functions or of then() are not seen.
 package liveslots

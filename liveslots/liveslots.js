@@ -161,7 +161,7 @@
     }
     // Until it settles the result is a promise this vat decides; messages
     // pipelined onto it wait for it.
-    vrefs.register(resultVref, result);
+    vrefs.registerDecided(resultVref, result);
     result.then(
       v => vrefs.resolve(resultVref, false, v, what),
       e => vrefs.resolve(resultVref, true, e, what),
@@ -187,9 +187,11 @@
     }
   };
 
-  // endCrank runs once the vat is quiescent: it saves the vref counters if
+  // endCrank runs once the vat is quiescent: it rejects the promises it
+  // decides that were resolved into a cycle, saves the vref counters if
   // they moved and returns the start failure, if any ('' otherwise).
   const endCrank = () => {
+    vrefs.rejectCycles();
     if (startPending) {
       startPending = false;
       startError = 'buildRootObject returned a promise that did not settle';

@@ -147,6 +147,94 @@
     });
   };
 
+  // A promise resolved to another promise settles only when that one does,
+  // so promises resolved to each other never settle. goja keeps that link
+  // to itself; liveslots needs it to tell a kernel-visible promise caught in
+  // such a cycle (see vrefs.js). The global Promise therefore records, for
+  // the promises it makes (makePromiseKit's too), the promise each one was
+  // resolved to. Its prototype and instances are the intrinsic's and its
+  // statics act as the intrinsic's; Promise.prototype.constructor stays the
+  // intrinsic, so that await, then() and Promise.resolve keep their fast
+  // paths (so vat code sees p.constructor !== Promise).
+  const promiseLinks = new WeakMap();
+  const linkPromise = (promise, target) => {
+    promiseLinks.set(promise, target);
+  };
+  // Told of each resolution the global Promise records: it may close a
+  // cycle.
+  let onPromiseLink = () => {};
+  const linkResolution = (promise, target) => {
+    linkPromise(promise, target);
+    onPromiseLink();
+  };
+
+  const trackPromiseResolution = () => {
+    const RealPromise = Promise;
+    const PromisePrototype = RealPromise.prototype;
+    // Only a plain promise is followed with the intrinsic then, which makes
+    // the link exact; a subclass may override then.
+    const isPlainPromise = x => isObjectLike(x) && getPrototypeOf(x) === PromisePrototype;
+    const TrackedPromise = function Promise(executor) {
+      if (new.target === undefined) {
+        throw TypeError("Constructor Promise requires 'new'");
+      }
+      if (typeof executor !== 'function') {
+        return construct(RealPromise, [executor], new.target);
+      }
+      let promise;
+      let settled = false; // a first resolve or reject was made
+      let early; // resolved to this before construct returned
+      const trackingExecutor = (resolve, reject) => {
+        try {
+          apply(executor, undefined, [
+            value => {
+              if (!settled) {
+                settled = true;
+                if (isPlainPromise(value)) {
+                  if (promise === undefined) early = value;
+                  else if (value !== promise) linkResolution(promise, value);
+                }
+              }
+              return resolve(value);
+            },
+            reason => {
+              settled = true;
+              return reject(reason);
+            },
+          ]);
+        } catch (e) {
+          settled = true;
+          throw e;
+        }
+      };
+      promise = construct(RealPromise, [trackingExecutor], new.target);
+      if (early !== undefined && early !== promise) linkResolution(promise, early);
+      return promise;
+    };
+    defineProperty(TrackedPromise, 'prototype', {
+      value: PromisePrototype,
+      writable: false,
+    });
+    defineProperty(TrackedPromise, 'length', { value: 1 });
+    for (const key of ownKeys(RealPromise)) {
+      if (key === 'prototype' || key === 'length' || key === 'name') continue;
+      const desc = getOwnPropertyDescriptor(RealPromise, key);
+      if (typeof desc.value === 'function') {
+        // Called on Promise, the statics act as the intrinsic's, so that
+        // Promise.resolve(p) is p.
+        const method = desc.value;
+        const name = String(key);
+        desc.value = {
+          [name](...args) {
+            return apply(method, this === TrackedPromise ? RealPromise : this, args);
+          },
+        }[name];
+      }
+      defineProperty(TrackedPromise, key, desc);
+    }
+    defineProperty(globalThis, 'Promise', { value: TrackedPromise });
+  };
+
   // goja has no Symbol.asyncIterator; other realms send it as
   // "%@@asyncIterator", so it must exist to be decoded and passed on.
   const addMissingWellKnownSymbols = () => {
@@ -252,6 +340,7 @@
   removeHostGlobals();
   tameDate();
   tameMath();
+  trackPromiseResolution();
   addMissingWellKnownSymbols();
   enableOverrides();
   freezeIntrinsics();
@@ -272,4 +361,12 @@
   lib.defineGlobal = defineGlobal;
   // isOverrideGetter tells inspect which accessors are safe to call.
   lib.isOverrideGetter = fn => overrideGetters.has(fn);
+  // The promise links: what a promise was resolved to; recording one more
+  // (a promise that cannot settle before another, which closes no cycle by
+  // itself); and setting the hook told of each resolution.
+  lib.promiseLink = p => promiseLinks.get(p);
+  lib.linkPromise = linkPromise;
+  lib.onPromiseLink = fn => {
+    onPromiseLink = fn;
+  };
 });

@@ -86,6 +86,32 @@ func TestDateAndMathAreTamed(t *testing.T) {
 	}
 }
 
+// The global Promise records what its promises are resolved to; otherwise
+// it acts as the intrinsic.
+func TestPromiseActsAsIntrinsic(t *testing.T) {
+	v, _ := startVatFile(t, "basic.js", nil, nil)
+	cases := map[string]string{
+		`const p = Promise.resolve(1); Promise.resolve(p) === p`:                                                                          `#true`,
+		`Object.getPrototypeOf(new Promise(() => {})) === Promise.prototype`:                                                              `#true`,
+		`(async () => 1)() instanceof Promise`:                                                                                            `#true`,
+		`[Promise.name, Promise.length, Promise.all.name, Promise[Symbol.species] === Promise]`:                                           `#["Promise",1,"all",true]`,
+		`Object.getOwnPropertyNames(Promise).sort().join()`:                                                                               `#"all,allSettled,any,length,name,prototype,race,reject,resolve"`,
+		`try { Promise(() => {}); 'called' } catch (e) { e.message }`:                                                                     `#"Constructor Promise requires 'new'"`,
+		`try { new Promise(1); 'made' } catch (e) { e.name }`:                                                                             `#"TypeError"`,
+		`class P2 extends Promise {}; const q = new P2(r => r(1)); [q instanceof P2, q.then(() => 1) instanceof P2, P2.resolve(q) === q]`: `#[true,true,true]`,
+		// Executors keep their semantics: the first resolution wins, a throw
+		// after it is ignored, and resolving to itself rejects.
+		`new Promise((res, rej) => { res(1); rej(2); throw Error('x') })`: `#1`,
+		`let r; const p = new Promise(res => { r = res; }); r(p); p`:      `rejected: #{"#error":"Promise self-resolution","name":"TypeError"}`,
+		`new Promise(res => res(Promise.resolve('inner')))`:               `#"inner"`,
+	}
+	for src, want := range cases {
+		if got := evaluate(t, v, src); got != want {
+			t.Errorf("%s\n got  %s\n want %s", src, got, want)
+		}
+	}
+}
+
 func TestNoHostGlobals(t *testing.T) {
 	v, _ := startVatFile(t, "basic.js", nil, nil)
 	for _, name := range []string{"require", "process", "GoError", "host", "lib", "send", "syscall",

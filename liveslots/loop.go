@@ -78,6 +78,14 @@ func (v *Vat) RunPending() {
 		}
 		v.runTurn(fn)
 	}
+	// The vat is quiescent again: what liveslots does then (rejecting
+	// promises a callback resolved into a cycle) must not wait for a
+	// delivery that may never come.
+	if v.rt != nil {
+		if err := v.endCrankIfNeeded(); err != nil {
+			v.log.Warn("ending the turns of endowment callbacks", "error", err.Error())
+		}
+	}
 	v.reportUnhandledRejections()
 }
 

@@ -5,7 +5,7 @@
 (function sendsModule(lib) {
   'use strict';
 
-  const { harden, inspect, errorText, remotables, isPromise, exoDelivery, notExo } = lib;
+  const { harden, inspect, errorText, remotables, isPromise, exoDelivery, notExo, linkPromise } = lib;
   const { freeze, getOwnPropertyDescriptor, hasOwn } = Object;
   const { ownKeys, apply } = Reflect;
   const { stringify } = JSON;
@@ -124,6 +124,8 @@
         }
         if (isPromise(target)) {
           result = target.then(value => eventualSend(value, method, args, false));
+          // result cannot settle before target does (see vrefs.js).
+          linkPromise(result, target);
         } else {
           result = laterTurn.then(() => localCall(target, method, args));
         }

@@ -6,7 +6,7 @@
 (function vrefsModule(lib) {
   'use strict';
 
-  const { harden, inspect, registerRemotable, isPromise, makeMarshal } = lib;
+  const { harden, inspect, registerRemotable, isPromise, makeMarshal, promiseLink, onPromiseLink } = lib;
   const { freeze, defineProperty } = Object;
 
   const noop = () => {};
@@ -25,6 +25,9 @@
     // resolvedTo: what a kernel-decided promise settled to, so E() on it
     // can go straight to the value (e.g. a presence) without a turn.
     const resolvedTo = new WeakMap();
+    // decided: promises this vat decides for the kernel (its exported p+N,
+    // the results p-N of messages to it) until they settle.
+    const decided = new Map();
 
     // The vat allocates o+N and p+N; o+0 is the root. The counters are
     // saved at the end of a crank that moved them, so a restarted vat never
@@ -48,7 +51,27 @@
     const forget = vref => {
       const val = slotToVal.get(vref);
       slotToVal.delete(vref);
+      decided.delete(vref);
       if (val !== undefined) valToSlot.delete(val);
+    };
+
+    // A cycle check is due at the end of a crank in which a promise was
+    // resolved to another, or in which a promise linked so became one this
+    // vat decides.
+    let cycleCheckDue = false;
+    const cycleCheckNeeded = () => {
+      if (!cycleCheckDue) {
+        cycleCheckDue = true;
+        host.crankWork();
+      }
+    };
+    onPromiseLink(cycleCheckNeeded);
+
+    // registerDecided registers a promise this vat decides for the kernel.
+    const registerDecided = (vref, promise) => {
+      register(vref, promise);
+      decided.set(vref, promise);
+      if (promiseLink(promise) !== undefined) cycleCheckNeeded();
     };
 
     const allocatePromiseVref = () => {
@@ -100,7 +123,7 @@
       let vref;
       if (isPromise(val)) {
         vref = allocatePromiseVref();
-        register(vref, val);
+        registerDecided(vref, val);
         // The vat decides this promise: its settlement becomes a resolve.
         val.then(
           value => resolveLocal(vref, false, value),
@@ -172,6 +195,44 @@
     };
     resolveLocal = (vref, rejected, value) => resolve(vref, rejected, value, `promise ${vref}`);
 
+    // cycleError says why a decided promise never settles, or returns
+    // undefined if it is not caught in a cycle of promises: following what
+    // each promise was resolved to leads back to one already met.
+    const nameOf = p => {
+      const vref = valToSlot.get(p);
+      return vref === undefined ? 'another promise' : vref;
+    };
+    const cycleError = (vref, promise) => {
+      const met = new Set();
+      let p = promise;
+      while (p !== undefined && !met.has(p)) {
+        met.add(p);
+        p = promiseLink(p);
+      }
+      if (p === undefined) return undefined;
+      const next = nameOf(promiseLink(promise));
+      return p === promise
+        ? `promise ${vref} was resolved to ${next}, which resolves back to it: a cycle of promises never settles`
+        : `promise ${vref} was resolved to ${next}, which is caught in a cycle of promises that never settles`;
+    };
+
+    // rejectCycles rejects, through resolve syscalls, the decided promises
+    // caught in a cycle: JavaScript leaves them pending forever, and so
+    // would everyone outside the vat waiting for them. The vat's own
+    // promise objects stay pending, as JavaScript has them.
+    const rejectCycles = () => {
+      if (!cycleCheckDue) return;
+      cycleCheckDue = false;
+      const doomed = [];
+      for (const [vref, promise] of decided) {
+        const message = cycleError(vref, promise);
+        if (message !== undefined) doomed.push([vref, message]);
+      }
+      for (const [vref, message] of doomed) {
+        resolve(vref, true, Error(message), `promise ${vref}`);
+      }
+    };
+
     return {
       slotToVal,
       valToSlot,
@@ -179,6 +240,8 @@
       resolvedTo,
       marshal,
       register,
+      registerDecided,
+      rejectCycles,
       isPresenceVref,
       vrefOfPresence,
       allocatePromiseVref,
