@@ -3,6 +3,7 @@ package router
 import (
 	"strings"
 
+	"github.com/ocapgo/ocap/marshal"
 	"github.com/ocapgo/ocap/proto/workerpb"
 )
 
@@ -80,6 +81,15 @@ func (r *Router) syscallSubscribe(vat, vref string) error {
 }
 
 func (r *Router) syscallResolve(vat string, s *workerpb.Resolve) error {
+	// Translate every resolution before applying any: resolutions of one
+	// syscall may name each other (two promises resolved to each other),
+	// and a vref dropped too early would be taken for a new promise.
+	type settled struct {
+		kp, vref string
+		rejected bool
+		data     marshal.CapData
+	}
+	var all []settled
 	for _, res := range s.GetResolutions() {
 		kp, ok := r.k.KrefOf(vat, res.GetVref())
 		if !ok || !strings.HasPrefix(kp, "kp") {
@@ -96,8 +106,16 @@ func (r *Router) syscallResolve(vat string, s *workerpb.Resolve) error {
 		if err != nil {
 			return err
 		}
-		r.resolve(kp, res.Rejected, data)
-		r.k.CListDrop(vat, res.Vref, kp)
+		all = append(all, settled{kp, res.Vref, res.Rejected, data})
+	}
+	for _, s := range all {
+		if p, ok := r.promise(s.kp); !ok || p.State != unresolved || p.Decider != vat {
+			return illegal("vat %s resolved %s (%s) twice", vat, s.vref, s.kp)
+		}
+		r.resolve(s.kp, s.rejected, s.data)
+	}
+	for _, s := range all {
+		r.k.CListDrop(vat, s.vref, s.kp)
 	}
 	return nil
 }
