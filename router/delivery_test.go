@@ -373,4 +373,3 @@ func TestPromiseCycleRejected(t *testing.T) {
 	h.mustCall(alice, "hello")
 	h.mustCall(bob, "hello")
 }
-

@@ -177,6 +177,11 @@ func (e *rejection) Error() string { return e.msg }
 // the rejected value's form).
 func (h *harness) call(kref, method string, args ...any) (any, error) {
 	h.t.Helper()
+	return h.callQuiet(kref, method, args...)
+}
+
+// callQuiet is call without t.Helper, for other goroutines.
+func (h *harness) callQuiet(kref, method string, args ...any) (any, error) {
 	s, err := h.r.QueueMessage(h.ctx, kref, methargs(method, args...))
 	if err != nil {
 		return nil, err
@@ -344,4 +349,30 @@ func defineVat(l *platformtest.Launcher, name string, extra func(v *platformtest
 		}
 		return nil
 	})
+}
+
+// pendingCall is a host call running in the background.
+type pendingCall struct {
+	done chan struct{}
+	v    any
+	err  error
+}
+
+// goCall makes a call in the background; wait gives its outcome.
+func (h *harness) goCall(kref, method string, args ...any) *pendingCall {
+	p := &pendingCall{done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		p.v, p.err = h.callQuiet(kref, method, args...)
+	}()
+	return p
+}
+
+func (p *pendingCall) wait() (any, error) {
+	<-p.done
+	return p.v, p.err
+}
+
+func contains(err error, s string) bool {
+	return err != nil && strings.Contains(err.Error(), s)
 }
