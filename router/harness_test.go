@@ -43,6 +43,7 @@ type harness struct {
 	cfg      router.Config
 	r        *router.Router
 	services []serviceReg
+	spec     router.SubclusterSpec // scratch, for table tests
 }
 
 type serviceReg struct {
@@ -316,17 +317,23 @@ func cluster(names ...string) router.SubclusterSpec {
 // answers the standard methods below; extra (may be nil) adds the test's
 // own, and may override them.
 //
-//	bootstrap(vats, services)   keeps both, returns vats (root krefs by name)
+//	bootstrap(vats, services)   keeps both in baggage, returns vats (root krefs by name)
 //	hello()                     returns "<name> says hello"
 //	relay(target, method, ...)  sends method(...) to target, returns its result
 //	service(name, method, ...)  sends method(...) to a service bootstrap got
+//
+// Bootstrap keeps each service's vref at vatstore key "service.<name>"
+// and each vat's at "vat.<name>", as a vat keeps them in baggage: imports
+// survive a restart, bootstrap is not called again.
 func defineVat(l *platformtest.Launcher, name string, extra func(v *platformtest.Vat)) {
 	l.Define(name, func(v *platformtest.Vat) error {
-		services := map[string]any{}
 		v.Root().
 			On("bootstrap", func(c *platformtest.Call) {
-				if s, ok := c.Arg(1).(map[string]any); ok {
-					services = s
+				for prefix, arg := range map[string]any{"vat.": c.Arg(0), "service.": c.Arg(1)} {
+					rec, _ := arg.(map[string]any)
+					for n, r := range rec {
+						c.Set(prefix+n, r.(marshal.Ref).Kref)
+					}
 				}
 				c.Return(c.Arg(0))
 			}).
@@ -336,7 +343,7 @@ func defineVat(l *platformtest.Launcher, name string, extra func(v *platformtest
 				c.Return(platformtest.Ref(c.Send(c.Arg(0), method, c.Args[2:]...)))
 			}).
 			On("service", func(c *platformtest.Call) {
-				svc, ok := services[c.Arg(0).(string)]
+				svc, ok := c.Get(fmt.Sprintf("service.%v", c.Arg(0)))
 				if !ok {
 					c.Throw("Error", fmt.Sprintf("no service %v", c.Arg(0)))
 					return

@@ -112,6 +112,8 @@ type Delivery struct {
 	Attempt int
 	// Fault is what the rules decided (Answer when none matched).
 	Fault Fault
+	// Seq orders deliveries to every vat of the launcher: 1, 2, ...
+	Seq int
 	// Raw is the delivery itself.
 	Raw *workerpb.Delivery
 }
@@ -296,6 +298,13 @@ func (l *Launcher) Deliveries(vatID string) []Delivery {
 	return out
 }
 
+// All lists every delivery to every vat, in the order they arrived.
+func (l *Launcher) All() []Delivery {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.log)
+}
+
 // Count counts the deliveries to any vat that m matches.
 func (l *Launcher) Count(m Match) int {
 	l.mu.Lock()
@@ -325,6 +334,7 @@ func (l *Launcher) decide(w *Worker, raw *workerpb.Delivery) Delivery {
 		}
 	}
 	l.mu.Lock()
+	d.Seq = len(l.log) + 1
 	l.log = append(l.log, d)
 	l.mu.Unlock()
 	return d
