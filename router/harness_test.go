@@ -181,9 +181,14 @@ func (h *harness) call(kref, method string, args ...any) (any, error) {
 	return h.callQuiet(kref, method, args...)
 }
 
-// callQuiet is call without t.Helper, for other goroutines.
+// callQuiet is call without t.Helper.
 func (h *harness) callQuiet(kref, method string, args ...any) (any, error) {
-	s, err := h.r.QueueMessage(h.ctx, kref, methargs(method, args...))
+	return callOn(h.ctx, h.r, kref, method, args...)
+}
+
+// callOn is call on a given router, from any goroutine.
+func callOn(ctx context.Context, r *router.Router, kref, method string, args ...any) (any, error) {
+	s, err := r.QueueMessage(ctx, kref, methargs(method, args...))
 	if err != nil {
 		return nil, err
 	}
@@ -368,9 +373,10 @@ type pendingCall struct {
 // goCall makes a call in the background; wait gives its outcome.
 func (h *harness) goCall(kref, method string, args ...any) *pendingCall {
 	p := &pendingCall{done: make(chan struct{})}
+	ctx, r := h.ctx, h.r // a restart replaces h.r
 	go func() {
 		defer close(p.done)
-		p.v, p.err = h.callQuiet(kref, method, args...)
+		p.v, p.err = callOn(ctx, r, kref, method, args...)
 	}()
 	return p
 }
