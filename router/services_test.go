@@ -2,6 +2,7 @@ package router_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/ocapgo/ocap/marshal"
 	"github.com/ocapgo/ocap/platform/platformtest"
+	"github.com/ocapgo/ocap/router"
 )
 
 // callLog records the calls a test service got.
@@ -219,4 +221,95 @@ func TestServiceCallWaitsForRegistration(t *testing.T) {
 	if got := h.settled(sc.Root, i); got != "second kernel: greet[early]" {
 		t.Fatalf("the parked call settled with %v", got)
 	}
+}
+
+// fakeIO opens io channels for Config.OpenIO and records what it did.
+type fakeIO struct {
+	mu    sync.Mutex
+	log   []string
+	fails bool
+}
+
+func (f *fakeIO) note(s string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.log = append(f.log, s)
+}
+
+func (f *fakeIO) list() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return fmt.Sprint(f.log)
+}
+
+func (f *fakeIO) open(name string, config json.RawMessage, dir string) (router.ServiceHandler, func(), error) {
+	f.mu.Lock()
+	fails := f.fails
+	f.mu.Unlock()
+	if fails {
+		return nil, nil, fmt.Errorf("io %q: cannot open", name)
+	}
+	f.note("open " + name + " " + string(config) + " in " + dir)
+	h := func(ctx context.Context, method string, args []any) (any, error) {
+		f.note(fmt.Sprintf("%s.%s%v", name, method, args))
+		return method + " done", nil
+	}
+	return h, func() { f.note("close " + name) }, nil
+}
+
+// A subcluster's io channels are opened through Config.OpenIO as services
+// its bootstrap gets under their names, reopened by Restore, and closed
+// when the subcluster ends; a closed channel's kref answers that it is.
+func TestIOChannels(t *testing.T) {
+	t.Parallel()
+	io := &fakeIO{}
+	h := newHarness(t, func(c *router.Config) { c.OpenIO = io.open })
+	defineVat(h.l, "alice", func(v *platformtest.Vat) {
+		v.Root().On("getService", func(c *platformtest.Call) {
+			vref, _ := c.Get("service." + c.Arg(0).(string))
+			c.Return(platformtest.Ref(vref))
+		})
+	})
+	spec := cluster("alice")
+	spec.IO = map[string]json.RawMessage{"out": json.RawMessage(`{"type":"console"}`)}
+	spec.Dir = "/cfg"
+	sc := h.launch(spec)
+	if got := h.mustCall(sc.Root, "service", "out", "write", "x"); got != "write done" {
+		t.Fatalf("out.write = %v", got)
+	}
+	out := refOf(t, h.mustCall(sc.Root, "getService", "out"))
+	h.restart()
+	if got := h.mustCall(sc.Root, "service", "out", "read"); got != "read done" {
+		t.Fatalf("out.read after a restart = %v", got)
+	}
+	if err := h.r.Terminate(h.ctx, sc.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.rejects(out, "write", []any{"y"}, `io channel "out" of subcluster `+sc.ID+" is closed")
+	want := `[open out {"type":"console"} in /cfg out.write[x] open out {"type":"console"} in /cfg out.read[] close out]`
+	if got := io.list(); got != want {
+		t.Fatalf("io did:  %s\nwant:    %s", got, want)
+	}
+
+	// A channel that cannot open fails the launch, leaving nothing.
+	io.mu.Lock()
+	io.fails = true
+	io.mu.Unlock()
+	if _, err := h.r.Launch(h.ctx, spec); !contains(err, `io "out": cannot open`) {
+		t.Fatalf("launch with an io channel that cannot open: %v", err)
+	}
+	h.requireNothingLeft()
+}
+
+// A kernel without Config.OpenIO refuses subclusters with io channels.
+func TestIOChannelsNeedOpenIO(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	defineVat(h.l, "alice", nil)
+	spec := cluster("alice")
+	spec.IO = map[string]json.RawMessage{"out": json.RawMessage(`{}`)}
+	if _, err := h.r.Launch(h.ctx, spec); !contains(err, "this kernel cannot open them") {
+		t.Fatalf("launch with io and no OpenIO: %v", err)
+	}
+	h.requireNothingLeft()
 }
