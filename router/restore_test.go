@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/ocapgo/ocap/internal/testutil"
 	"github.com/ocapgo/ocap/platform/platformtest"
 	"github.com/ocapgo/ocap/router"
 )
@@ -72,7 +73,9 @@ func TestRestartForgetsWhatWasNotDurable(t *testing.T) {
 			thing := refOf(t, h.mustCall(sc.Root, "makeThing"))
 			h.mustCall(thing, "foo")
 			wait := h.goCall(sc.Root, "wait")
-			h.mustCall(sc.Root, "hello") // queued after wait: wait has been delivered
+			testutil.WaitFor(t, liveness, "wait to be delivered", func() bool {
+				return h.l.Count(platformtest.Match{VatName: "alice", Method: "wait"}) == 1
+			})
 			if how == "RestartVat" {
 				if err := h.r.RestartVat(h.ctx, "v1"); err != nil {
 					t.Fatal(err)
