@@ -18,8 +18,9 @@ import (
 
 // These tests run the router over an in-memory SQLite store and the fake
 // platform of package platformtest: every vat is a Go function answering
-// deliveries with syscalls, every fault is scripted. Nothing here sleeps or
-// bounds how long the kernel takes; liveness limits below only keep a broken
+// deliveries with syscalls, every fault is scripted. Tests wait on
+// channels, on the run queue's order, or poll for a condition; none bounds
+// how long the kernel takes: the liveness limits below only keep a broken
 // router from hanging the test run.
 
 // liveness bounds every call a test makes into the router: far above what a
