@@ -272,9 +272,10 @@ func (h *harness) requireTerminated(id, root string, reason ...string) {
 	if slices.Contains(vats, id) {
 		h.t.Fatalf("vat %s is still listed: %v", id, vats)
 	}
-	if slices.Contains(h.l.Live(), id) {
-		h.t.Fatalf("vat %s still has a live worker", id)
-	}
+	// Workers are killed off the crank loop: wait for it.
+	testutil.WaitFor(h.t, liveness, "vat "+id+"'s worker to be killed", func() bool {
+		return !slices.Contains(h.l.Live(), id)
+	})
 	want := append([]string{"[KERNEL:VAT_TERMINATED] vat " + id + " was terminated"}, reason...)
 	h.rejects(root, "hello", nil, want...)
 }

@@ -60,9 +60,13 @@ type Router struct {
 	done   chan struct{}
 
 	// Loop-owned state.
-	workers  map[string]platform.Worker
-	failures map[string]int // worker deaths in a row while delivering
-	flushes  []string       // vats with work done outside a delivery
+	workers map[string]platform.Worker
+	// failures counts, per vat, its worker's deaths while handling one
+	// piece of work (current names it): a second death on the same work
+	// terminates the vat.
+	failures map[string]deaths
+	current  string
+	flushes  []string // vats with work done outside a delivery
 	// flushTurn says a flush goes before the next run-queue item.
 	flushTurn bool
 	exits     []vatExit     // vats that asked to exit during the crank
@@ -158,7 +162,7 @@ func New(cfg Config) *Router {
 		deaths:        make(chan death, 64),
 		done:          make(chan struct{}),
 		workers:       map[string]platform.Worker{},
-		failures:      map[string]int{},
+		failures:      map[string]deaths{},
 		waiters:       map[string]chan Settlement{},
 		failed:        make(chan struct{}),
 		handles:       map[string]vatHandle{},
@@ -289,12 +293,14 @@ func (r *Router) committed(res keeper.BatchResult) {
 		r.fail(res.Err)
 		return
 	}
+	// The view first: a host woken by a settlement then reads a status at
+	// least as new.
+	r.publishView(r.inflightView)
+	r.inflightView = nil
 	r.wakeWaiters(r.inflightSettled)
 	r.inflightSettled = r.inflightSettled[:0]
 	r.startCalls(r.inflightCalls)
 	r.inflightCalls = r.inflightCalls[:0]
-	r.publishView(r.inflightView)
-	r.inflightView = nil
 	r.pump()
 }
 
@@ -319,6 +325,8 @@ func (r *Router) step() bool {
 	if len(r.flushes) > 0 && (r.flushTurn || !queued) {
 		r.flushTurn = false
 		vat := r.flushes[0]
+		r.current = "flush " + vat
+		defer func() { r.current = "" }()
 		r.flushes = r.flushes[1:]
 		start := time.Now()
 		err := r.crank(func() error { return r.flush(vat) })
@@ -330,6 +338,8 @@ func (r *Router) step() bool {
 		return false
 	}
 	r.flushTurn = true
+	r.current = workName(item)
+	defer func() { r.current = "" }()
 	start := time.Now()
 	err := r.crank(func() error {
 		r.k.Pop()
@@ -354,6 +364,18 @@ func (r *Router) step() bool {
 		r.obs.RunQueue(r.queueLengthSafe())
 	}
 	return true
+}
+
+// deaths is how often a vat's worker died while handling one piece of work.
+type deaths struct {
+	work  string
+	count int
+}
+
+// workName names a run-queue item for counting deaths: the same item
+// retried has the same name.
+func workName(item runItem) string {
+	return item.Type + "|" + item.Target + "|" + item.Result + "|" + item.Vat + "|" + item.KP
 }
 
 // internalError is a kernel bug met during a crank (a recovered panic).
@@ -483,8 +505,13 @@ func (r *Router) afterCrank(err error) {
 		r.log.Error("vat ran past the delivery time limit; terminating it", "vat", late.vat, "reason", late.reason)
 		r.afterCrank(r.crank(func() error { r.terminateVat(late.vat, late.reason); return nil }))
 	case errors.As(err, &died):
-		r.failures[died.vat]++
-		if r.failures[died.vat] >= 2 {
+		d := r.failures[died.vat]
+		if d.work != r.current {
+			d = deaths{work: r.current}
+		}
+		d.count++
+		r.failures[died.vat] = d
+		if d.count >= 2 {
 			delete(r.failures, died.vat)
 			reason := fmt.Sprintf("its worker died twice while handling one delivery: %v", died.err)
 			r.afterCrank(r.crank(func() error { r.terminateVat(died.vat, reason); return nil }))

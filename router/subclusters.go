@@ -68,13 +68,31 @@ func (e *BootstrapError) Error() string {
 // of the subcluster deleted.
 func (r *Router) Launch(ctx context.Context, spec SubclusterSpec) (*LaunchResult, error) {
 	var sc subclusterRecord
-	if err := r.do(ctx, func() error { return r.createSubcluster(spec, &sc) }); err != nil {
+	var roots []string
+	err := r.do(ctx, func() error {
+		if err := r.createSubcluster(spec, &sc); err != nil {
+			return err
+		}
+		for _, id := range sc.Vats {
+			root, _ := r.k.KrefOf(id, "o+0")
+			roots = append(roots, root)
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	fail := func(err error) (*LaunchResult, error) {
-		// The launch's own context may be what ran out: clean up regardless.
+		// The launch's own context may be what ran out: clean up regardless,
+		// and return once every worker it started has exited.
+		started := r.workersOf(sc.Vats)
 		if cerr := r.do(context.Background(), func() error { r.removeSubcluster(sc.ID, "its launch failed"); return nil }); cerr != nil {
+			// A stopping kernel kills its workers itself.
 			r.log.Error("cleaning up a failed launch", "subcluster", sc.ID, "error", cerr)
+			return nil, err
+		}
+		for _, w := range started {
+			<-w.Done()
 		}
 		return nil, err
 	}
@@ -103,6 +121,14 @@ func (r *Router) Launch(ctx context.Context, spec SubclusterSpec) (*LaunchResult
 	var ch chan Settlement
 	var kp string
 	err = r.do(ctx, func() error {
+		// A vat may have ended while it started (it exited, or broke the
+		// protocol): the launch fails, saying so.
+		for i, id := range sc.Vats {
+			if _, ok := r.vat(id); !ok {
+				why, _ := r.k.ObjectGone(roots[i])
+				return fmt.Errorf("vat %s (%s) ended while its subcluster launched: %s", id, sc.VatNames[i], why)
+			}
+		}
 		methargs, err := r.bootstrapMessage(&sc)
 		if err != nil {
 			return err
@@ -178,12 +204,29 @@ func (r *Router) launchWorkers(ctx context.Context, vats []string) ([]platform.W
 	return workers, nil
 }
 
+// killAll kills workers not handed to any vat yet, in parallel, and waits
+// for them (callers are off the loop).
 func (r *Router) killAll(workers []platform.Worker) {
+	var wg sync.WaitGroup
 	for _, w := range workers {
 		if w != nil {
-			r.kill(w)
+			wg.Go(func() { _ = w.Kill() })
 		}
 	}
+	wg.Wait()
+}
+
+// workersOf returns the running workers of vats.
+func (r *Router) workersOf(vats []string) []platform.Worker {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []platform.Worker
+	for _, id := range vats {
+		if h, ok := r.handles[id]; ok {
+			out = append(out, h.worker)
+		}
+	}
+	return out
 }
 
 // createSubcluster writes the records of a launching subcluster: its vats,

@@ -95,7 +95,7 @@ func (r *Router) statusNow() ([]VatStatus, []SubclusterStatus, map[string]Subclu
 
 // Status lists the running vats and subclusters, as of the last commit.
 func (r *Router) Status(ctx context.Context) ([]VatStatus, []SubclusterStatus, error) {
-	if err := ctx.Err(); err != nil {
+	if err := r.readable(ctx); err != nil {
 		return nil, nil, err
 	}
 	v := r.view.Load()
@@ -113,7 +113,7 @@ func (r *Router) Status(ctx context.Context) ([]VatStatus, []SubclusterStatus, e
 // SystemSubcluster finds a running system subcluster by name, as of the
 // last commit.
 func (r *Router) SystemSubcluster(ctx context.Context, name string) (id, rootKref string, ok bool, err error) {
-	if err := ctx.Err(); err != nil {
+	if err := r.readable(ctx); err != nil {
 		return "", "", false, err
 	}
 	sc, ok := r.view.Load().systems[name]
@@ -123,13 +123,24 @@ func (r *Router) SystemSubcluster(ctx context.Context, name string) (id, rootKre
 // IsRevoked reports whether the object kref was revoked, as of the last
 // commit.
 func (r *Router) IsRevoked(ctx context.Context, kref string) (bool, error) {
-	if err := ctx.Err(); err != nil {
+	if err := r.readable(ctx); err != nil {
 		return false, err
 	}
 	if err := r.checkIssued(kref); err != nil {
 		return false, err
 	}
 	return r.view.Load().revoked[kref], nil
+}
+
+// readable says why a host read cannot be answered: the caller gave up,
+// or the kernel has stopped.
+func (r *Router) readable(ctx context.Context) error {
+	select {
+	case <-r.done:
+		return ErrStopped
+	default:
+		return ctx.Err()
+	}
 }
 
 // checkIssued checks an object kref against the committed counters.

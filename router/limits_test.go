@@ -1,8 +1,9 @@
 package router_test
 
-// Pinned behaviour the router does not implement yet, and router bugs
-// found while writing these tests. Each test starts with t.Skip so that
-// main stays green; the skip comes off with the fix.
+// The kernel's limits: the delivery time limit, what it checks of a vat's
+// capability data, io channels no name reaches, pings that cannot stall
+// the loop; and regression tests for bugs of the death count and of
+// launches.
 
 import (
 	"context"
@@ -19,8 +20,7 @@ import (
 // Rule (DESIGN 19): a delivery past Config.DeliveryTimeout is not a death:
 // the vat is terminated at once, with a reason naming the limit, and the
 // delivery is not retried.
-func TestPendingDeliveryTimeLimitTerminatesAtOnce(t *testing.T) {
-	t.Skip("pending: a delivery past the delivery time limit terminates its vat at once, naming the limit, with no retry (DESIGN 19)")
+func TestDeliveryTimeLimitTerminatesAtOnce(t *testing.T) {
 	t.Parallel()
 	const limit = 300 * time.Millisecond
 	h := newHarness(t, func(c *router.Config) { c.DeliveryTimeout = limit })
@@ -42,8 +42,7 @@ func TestPendingDeliveryTimeLimitTerminatesAtOnce(t *testing.T) {
 // Rule (DESIGN 19, "a malformed message" is an illegal syscall): capability
 // data a worker sends that is not valid smallcaps terminates the vat that
 // sent it, never the one it was meant for.
-func TestPendingMalformedCapDataTerminatesSender(t *testing.T) {
-	t.Skip("pending: malformed capability data from a worker (bad smallcaps, slot out of range, bad resolution) terminates the sender, never the receiver (DESIGN 19)")
+func TestMalformedCapDataTerminatesSender(t *testing.T) {
 	t.Parallel()
 	sends := map[string]marshal.CapData{
 		"send body not smallcaps":        {Body: `#["foo",`},
@@ -115,8 +114,7 @@ func TestPendingMalformedCapDataTerminatesSender(t *testing.T) {
 
 // Rule (DESIGN 22): a subcluster's io channels belong to it alone: no
 // other config can name them, not even by their kernel service name.
-func TestPendingIOChannelsNotReachableFromOtherSubclusters(t *testing.T) {
-	t.Skip("pending: io.<subclusterID>.<name> is not a service another subcluster can name (DESIGN 22)")
+func TestIOChannelsNotReachableFromOtherSubclusters(t *testing.T) {
 	t.Parallel()
 	io := &fakeIO{}
 	h := newHarness(t, func(c *router.Config) { c.OpenIO = io.open })
@@ -141,8 +139,7 @@ func TestPendingIOChannelsNotReachableFromOtherSubclusters(t *testing.T) {
 // services. (The root package's ClusterConfig.Validate refuses them too,
 // with "io %q has the name of a service"; either layer may implement the
 // rule, this test puts it in the router.)
-func TestPendingOwnIOListedInServices(t *testing.T) {
-	t.Skip("pending: a config's services may list its own io entries (DESIGN 22)")
+func TestOwnIOListedInServices(t *testing.T) {
 	t.Parallel()
 	io := &fakeIO{}
 	h := newHarness(t, func(c *router.Config) { c.OpenIO = io.open })
@@ -159,8 +156,7 @@ func TestPendingOwnIOListedInServices(t *testing.T) {
 // Rule (DESIGN 19, and the kernel's loop must not wait on one worker):
 // PingVat of a vat whose worker never answers fails after a deadline and
 // does not hold up other vats' deliveries meanwhile.
-func TestPendingPingVatDoesNotStall(t *testing.T) {
-	t.Skip("pending: PingVat of a worker that never answers returns an error after a deadline and does not stall other vats (DESIGN 19)")
+func TestPingVatDoesNotStall(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, func(c *router.Config) { c.DeliveryTimeout = 300 * time.Millisecond })
 	defineVat(h.l, "alice", nil)
@@ -198,14 +194,10 @@ func TestPendingPingVatDoesNotStall(t *testing.T) {
 	}
 }
 
-// Bug: the count of worker deaths "while handling one delivery" is
-// cleared only by a successful delivery to the vat. A crank whose retry
-// delivers nothing to the vat (a flush, a notify of a promise the restarted
-// vat forgot, a message to a non-durable export) leaves it at 1, so the
-// vat's next single death, in an unrelated delivery, terminates it as
-// "died twice" instead of restarting it and retrying.
-func TestBugDeathCountOutlivesTheDelivery(t *testing.T) {
-	t.Skip("bug: a death in a delivery that is not redelivered (flush) leaves the death count at 1; the next single death terminates the vat")
+// Deaths count per piece of work: a death in a flush (never retried) does
+// not count against the next delivery, whose first death still gets a
+// restart and a retry.
+func TestDeathCountIsPerDelivery(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	var results []string // alice's
@@ -225,13 +217,9 @@ func TestBugDeathCountOutlivesTheDelivery(t *testing.T) {
 	}
 }
 
-// Bug: a vat that exits (syscall exit) in buildRootObject during a launch
-// fails the launch with "cannot marshal a Ref with an empty Kref at
-// [1][0].bob": bootstrapMessage reads the subcluster's vat list as it was
-// before the vat was terminated and finds no root for it. The launch
-// should fail saying that vat bob (v2) exited.
-func TestBugExitDuringLaunch(t *testing.T) {
-	t.Skip(`bug: a vat exiting in buildRootObject fails its launch with "cannot marshal a Ref with an empty Kref"`)
+// A vat that exits in buildRootObject during a launch fails the launch,
+// which says that the vat ended and why.
+func TestExitDuringLaunchFailsIt(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	defineVat(h.l, "alice", nil)
