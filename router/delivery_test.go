@@ -9,6 +9,7 @@ import (
 	"github.com/ocapgo/ocap/internal/testutil"
 	"github.com/ocapgo/ocap/marshal"
 	"github.com/ocapgo/ocap/platform/platformtest"
+	"github.com/ocapgo/ocap/proto/workerpb"
 )
 
 // A host message reaches the root object, and its result comes back.
@@ -372,4 +373,35 @@ func TestPromiseCycleRejected(t *testing.T) {
 	// Both vats carry on.
 	h.mustCall(alice, "hello")
 	h.mustCall(bob, "hello")
+}
+
+// Two promises a vat resolves to each other in one resolve syscall meet as
+// a cycle, which rejects them both.
+func TestPromisesResolvedToEachOtherInOneSyscall(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	defineVat(h.l, "alice", func(v *platformtest.Vat) {
+		v.Root().On("pair", func(c *platformtest.Call) {
+			a, b := v.NewPromise(), v.NewPromise()
+			c.Return([]any{platformtest.Ref(a), platformtest.Ref(b)})
+			res := func(vref, to string) *workerpb.Resolution {
+				data := platformtest.Marshal(platformtest.Ref(to))
+				return &workerpb.Resolution{Vref: vref, Data: &workerpb.CapData{Body: data.Body, Slots: data.Slots}}
+			}
+			v.Syscall(&workerpb.Syscall{Kind: &workerpb.Syscall_Resolve{Resolve: &workerpb.Resolve{
+				Resolutions: []*workerpb.Resolution{res(a, b), res(b, a)},
+			}}})
+		})
+	})
+	sc := h.launch(cluster("alice"))
+	got, ok := h.mustCall(sc.Root, "pair").([]any)
+	if !ok || len(got) != 2 {
+		t.Fatalf("pair = %v", got)
+	}
+	for _, p := range got {
+		h.rejects(p.(marshal.Ref).Kref, "anything", nil, "a cycle of promises never settles")
+	}
+	if vats, _ := h.status(); len(vats) != 1 {
+		t.Fatalf("alice was terminated: %v", vats)
+	}
 }
