@@ -92,6 +92,8 @@ func TestRunFailures(t *testing.T) {
 		{"call without method", []string{"run", "--db", db, clusterPath("hello.json"), "--call"}, 2, "--call needs a METHOD"},
 		{"unknown verb", []string{"frobnicate"}, 2, `unknown verb "frobnicate"`},
 		{"bad store url", []string{"run", "--db", "mysql://x", clusterPath("hello.json")}, 1, "mysql://x"},
+		{"delivery past --delivery-timeout", []string{"run", "--db", db, "--delivery-timeout", "3s", clusterPath("terminations.json"), "--call", "callVictim", "spin"}, 1,
+			"was terminated: the delivery ran past the delivery time limit of 3s"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
