@@ -20,8 +20,10 @@ const (
 	// killGrace is how long Kill lets a worker exit by itself once its
 	// stream is closed (a worker tears its endowments down and exits when
 	// its stream ends) before SIGKILL. A clean exit keeps an error out of
-	// the logs; a loaded machine needs more than a few milliseconds.
-	killGrace = 100 * time.Millisecond
+	// the logs; a loaded machine, or a kernel stopping a hundred workers at
+	// once, needs more than a few milliseconds. Kills run off the crank
+	// loop and in parallel, so the grace holds nothing else up.
+	killGrace = time.Second
 	// brokenGrace is how long a worker whose stream broke may take to exit
 	// before it is killed: a worker without a stream is of no use.
 	brokenGrace = time.Second
@@ -50,9 +52,8 @@ type Worker interface {
 	Err() error
 	// PID is the worker's process id.
 	PID() int
-	// Kill closes the stream, kills the process if it does not exit at
-	// once, and waits for it. It is idempotent and returns within about
-	// 100 ms.
+	// Kill closes the stream, kills the process if it does not exit
+	// within a grace of a second, and waits for it. It is idempotent.
 	Kill() error
 }
 
