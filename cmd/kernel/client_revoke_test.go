@@ -159,23 +159,23 @@ func TestClientRevokeUsage(t *testing.T) {
 			t.Errorf("kernel %s: exit %d, stdout %q, stderr %q; want exit 2 and the usage line", strings.Join(args, " "), code, stdout.String(), stderr.String())
 		}
 	}
-	var stdout, help bytes.Buffer
-	run([]string{"--help"}, &stdout, &help)
+	var stderr, help bytes.Buffer
+	run([]string{"--help"}, &help, &stderr)
 	for _, v := range []string{"revoke", "revoked", "restart-vat", "reset"} {
 		if !strings.Contains(help.String(), "\n  kernel "+v+" ") {
 			t.Errorf("kernel --help does not list %s", v)
 		}
-		var stderr bytes.Buffer
-		if code := run([]string{v, "--help"}, &stdout, &stderr); code != 0 || !strings.Contains(stderr.String(), "example:\n  kernel "+v+" ") {
-			t.Errorf("kernel %s --help: exit %d\n%s", v, code, stderr.String())
+		var stdout bytes.Buffer
+		if code := run([]string{v, "--help"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "example:\n  kernel "+v+" ") {
+			t.Errorf("kernel %s --help: exit %d\n%s", v, code, stdout.String())
 		}
 	}
-	var stderr bytes.Buffer
+	var stdout bytes.Buffer
 	run([]string{"reset", "--help"}, &stdout, &stderr)
-	if s := stderr.String(); !strings.Contains(s, "debugging") || !strings.Contains(s, "wipe all kernel state") {
+	if s := stdout.String(); !strings.Contains(s, "debugging") || !strings.Contains(s, "wipe all kernel state") {
 		t.Errorf("kernel reset --help does not say it is for debugging and wipes all state:\n%s", s)
 	}
-	if stdout.Len() != 0 {
-		t.Errorf("help went to stdout: %q", stdout.String())
+	if stderr.Len() != 0 {
+		t.Errorf("help went to stderr: %q", stderr.String())
 	}
 }

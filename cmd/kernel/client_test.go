@@ -168,21 +168,21 @@ func TestClientUsage(t *testing.T) {
 		}
 	}
 
-	var stdout, help bytes.Buffer
-	if code := run([]string{"--help"}, &stdout, &help); code != 0 {
+	var stderr, help bytes.Buffer
+	if code := run([]string{"--help"}, &help, &stderr); code != 0 {
 		t.Errorf("kernel --help: exit %d", code)
 	}
 	for _, v := range []string{"serve", "launch", "send", "status", "subclusters", "system-root", "terminate", "ping-vat", "stop"} {
 		if !strings.Contains(help.String(), "\n  kernel "+v+" ") {
 			t.Errorf("kernel --help does not list %s:\n%s", v, help.String())
 		}
-		var stderr bytes.Buffer
-		if code := run([]string{v, "--help"}, &stdout, &stderr); code != 0 || !strings.HasPrefix(stderr.String(), "usage: kernel "+v) || !strings.Contains(stderr.String(), "example:\n  kernel "+v) {
-			t.Errorf("kernel %s --help: exit %d\n%s", v, code, stderr.String())
+		var stdout bytes.Buffer
+		if code := run([]string{v, "--help"}, &stdout, &stderr); code != 0 || !strings.HasPrefix(stdout.String(), "usage: kernel "+v) || !strings.Contains(stdout.String(), "example:\n  kernel "+v) {
+			t.Errorf("kernel %s --help: exit %d\n%s", v, code, stdout.String())
 		}
 	}
-	if stdout.Len() != 0 {
-		t.Errorf("help went to stdout: %q", stdout.String())
+	if stderr.Len() != 0 {
+		t.Errorf("help went to stderr: %q", stderr.String())
 	}
 }
 

@@ -45,7 +45,7 @@ func TestDeliveryTimeoutUsage(t *testing.T) {
 	for _, v := range []string{"serve", "run"} {
 		var stdout, stderr bytes.Buffer
 		code := run([]string{v, "--help"}, &stdout, &stderr)
-		help := stderr.String()
+		help := stdout.String()
 		if code != 0 || !strings.Contains(help, "[--delivery-timeout DURATION]") ||
 			!strings.Contains(help, "--delivery-timeout DURATION (default 30s)") || !strings.Contains(help, "terminated") {
 			t.Errorf("kernel %s --help: exit %d\n%s", v, code, help)

@@ -36,11 +36,13 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
+	if len(args) == 0 {
 		printHelp(stderr)
-		if len(args) == 0 {
-			return 2
-		}
+		return 2
+	}
+	// Asked-for help is the command's output: stdout, exit 0.
+	if args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
+		printHelp(stdout)
 		return 0
 	}
 	v, ok := verbs[args[0]]
@@ -50,11 +52,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	for _, a := range args[1:] {
 		if a == "--help" || a == "-h" {
-			fmt.Fprintf(stderr, "usage: kernel %s\n\n%s\n\n", v.usage, v.summary)
+			fmt.Fprintf(stdout, "usage: kernel %s\n\n%s\n\n", v.usage, v.summary)
 			if v.details != "" {
-				fmt.Fprintf(stderr, "%s\n\n", v.details)
+				fmt.Fprintf(stdout, "%s\n\n", v.details)
 			}
-			fmt.Fprintf(stderr, "example:\n  %s\n", v.example)
+			fmt.Fprintf(stdout, "example:\n  %s\n", v.example)
 			return 0
 		}
 	}
