@@ -301,9 +301,8 @@ func TestReset(t *testing.T) {
 	if vats, subclusters := h.status(); len(vats)+len(subclusters) != 0 {
 		t.Fatalf("after Reset: vats %v, subclusters %v", vats, subclusters)
 	}
-	if live := h.l.Live(); len(live) != 0 {
-		t.Fatalf("workers alive after Reset: %v", live)
-	}
+	// Workers are killed off the crank loop: wait for it.
+	testutil.WaitFor(t, liveness, "every worker to be killed after Reset", func() bool { return len(h.l.Live()) == 0 })
 	if _, err := h.call(sc.Root, "hello"); !errors.Is(err, router.ErrUnknownKref) {
 		t.Fatalf("the old root after Reset: %v", err)
 	}

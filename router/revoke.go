@@ -3,6 +3,8 @@ package router
 import (
 	"context"
 	"fmt"
+
+	"github.com/ocapgo/ocap/platform"
 )
 
 // Revoke makes an object unreachable for good: every send to it, including
@@ -35,8 +37,10 @@ func (r *Router) checkObject(kref string) error {
 // Reset stops every vat and wipes all kernel state; registered services
 // stay registered (under new krefs). For debugging.
 func (r *Router) Reset(ctx context.Context) error {
-	return r.do(ctx, func() error {
+	var workers []platform.Worker
+	err := r.do(ctx, func() error {
 		for vat, w := range r.workers {
+			workers = append(workers, w)
 			r.kill(w)
 			r.dropWorker(vat)
 		}
@@ -64,4 +68,8 @@ func (r *Router) Reset(ctx context.Context) error {
 		r.log.Info("kernel state reset")
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return awaitExits(ctx, workers)
 }

@@ -82,10 +82,14 @@ func (r *Router) Launch(ctx context.Context, spec SubclusterSpec) (*LaunchResult
 	if err != nil {
 		return nil, err
 	}
+	// launched holds every worker the launch started, to wait for them
+	// if it fails.
+	var launched []platform.Worker
 	fail := func(err error) (*LaunchResult, error) {
 		// The launch's own context may be what ran out: clean up regardless,
-		// and return once every worker it started has exited.
-		started := r.workersOf(sc.Vats)
+		// and return once every worker it started has exited (those its
+		// vats were restarted in included).
+		started := append(launched, r.workersOf(sc.Vats)...)
 		if cerr := r.do(context.Background(), func() error { r.removeSubcluster(sc.ID, "its launch failed"); return nil }); cerr != nil {
 			// A stopping kernel kills its workers itself.
 			r.log.Error("cleaning up a failed launch", "subcluster", sc.ID, "error", cerr)
@@ -102,6 +106,7 @@ func (r *Router) Launch(ctx context.Context, spec SubclusterSpec) (*LaunchResult
 	if err != nil {
 		return fail(err)
 	}
+	launched = slices.Clone(workers)
 	for i, id := range sc.Vats {
 		err := r.do(ctx, func() error {
 			w := workers[i]
@@ -315,15 +320,36 @@ func (r *Router) deleteSubcluster(sc *subclusterRecord, reason string) {
 	r.k.DeleteSubcluster(sc)
 }
 
-// Terminate ends a subcluster: its workers are killed and its vats removed.
+// Terminate ends a subcluster: its vats are removed and its workers
+// killed. It returns once they have exited; the crank loop does not wait
+// for them.
 func (r *Router) Terminate(ctx context.Context, id string) error {
-	return r.do(ctx, func() error {
-		if _, ok := r.k.Subcluster(id); !ok {
+	var workers []platform.Worker
+	err := r.do(ctx, func() error {
+		sc, ok := r.k.Subcluster(id)
+		if !ok {
 			return fmt.Errorf("%w %q", ErrUnknownSubcluster, id)
 		}
+		workers = r.workersOf(sc.Vats)
 		r.removeSubcluster(id, "was terminated")
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return awaitExits(ctx, workers)
+}
+
+// awaitExits waits for workers being killed to exit.
+func awaitExits(ctx context.Context, workers []platform.Worker) error {
+	for _, w := range workers {
+		select {
+		case <-w.Done():
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // Restore brings back every live subcluster after a kernel start: a fresh
