@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -78,10 +77,7 @@ func TestCrashChainExactlyOnce(t *testing.T) {
 
 		kill := func(d *serveProc, what string) {
 			t.Helper()
-			if err := d.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatalf("kill -9 %s: %v", what, err)
-			}
-			d.wait(10 * time.Second)
+			d.kill9()
 			testutil.WaitFor(t, 5*time.Second, "every vat-worker of the killed daemon to exit ("+what+")", func() bool {
 				return len(workersRunning(link)) == 0
 			})
@@ -276,19 +272,15 @@ func TestKill9MidChainResumes(t *testing.T) {
 		d, sys, root := startChain(t, url, sock, steps)
 		seen := 0
 		for i := 1; i <= kills; i++ {
-			n, moved := waitChainMoves(t, sock, root, seen, 15*time.Second)
+			n, moved := waitChainMoves(t, sock, root, seen, 60*time.Second)
 			if !moved || strings.Contains(d.stderr.String(), "dropping run-queue item") {
-				_ = d.cmd.Process.Signal(syscall.SIGKILL)
-				d.wait(10 * time.Second)
+				d.kill9()
 				t.Fatalf("after kill %d the chain stands at step %d (moved: %v); the daemon logged:\n%s\nstore:%s",
 					i-1, n, moved, d.stderr.String(), dumpChainState(t, url))
 			}
 			seen = n
 			time.Sleep(50 * time.Millisecond)
-			if err := d.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			d.wait(10 * time.Second)
+			d.kill9()
 			d = startServe(t, url, sock, "--system", sys)
 			d.waitReady()
 		}

@@ -197,10 +197,7 @@ func TestServeKill9(t *testing.T) {
 			t.Fatalf("%d workers, want 3", len(pids))
 		}
 
-		if err := d.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		d.wait(5 * time.Second)
+		d.kill9()
 		testutil.WaitFor(t, 5*time.Second, "the workers of a killed daemon to exit", func() bool { return allGone(pids) })
 
 		// The stale socket file is removed by the next daemon.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ocapgo/ocap/internal/testutil"
+	"github.com/ocapgo/ocap/store/storetest"
 )
 
 // The end-to-end tests run the kernel binary as real processes: `serve`
@@ -162,6 +163,7 @@ func fails(t *testing.T, socket string, args ...string) string {
 type serveProc struct {
 	t      *testing.T
 	cmd    *exec.Cmd
+	url    string
 	socket string
 	stdout bytes.Buffer
 	stderr syncBuffer
@@ -174,7 +176,7 @@ type serveProc struct {
 // ready. The test kills it at the end if it is still running.
 func startServe(t *testing.T, url, socket string, args ...string) *serveProc {
 	t.Helper()
-	d := &serveProc{t: t, socket: socket, done: make(chan struct{})}
+	d := &serveProc{t: t, url: url, socket: socket, done: make(chan struct{})}
 	// No spare workers: the tests count a daemon's workers exactly.
 	flags := []string{"serve", "--db", url, "--spare-workers", "0"}
 	if socket != "" {
@@ -245,6 +247,17 @@ func (d *serveProc) wait(limit time.Duration) int {
 		d.t.Fatalf("kernel serve still running after %v:\n%s", limit, d.stderr.String())
 		return 0
 	}
+}
+
+// kill9 kills the daemon with SIGKILL and waits until it is gone and its
+// store free for the next one.
+func (d *serveProc) kill9() {
+	d.t.Helper()
+	if err := d.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		d.t.Fatalf("kill -9 kernel serve: %v", err)
+	}
+	d.wait(time.Minute)
+	storetest.WaitReleased(d.t, d.url, d.pid())
 }
 
 // workers lists the live vat-worker processes whose parent is the daemon.
