@@ -2,8 +2,10 @@ package ocap_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -118,6 +120,22 @@ func (e *kernelEnv) pids() map[string]int {
 		e.t.Fatal(err)
 	}
 	return pids
+}
+
+// logged counts the kernel log lines whose message is msg. (Counting the
+// text would also count it inside other lines: a dead worker's error
+// quotes the last lines it wrote.)
+func (e *kernelEnv) logged(msg string) int {
+	n := 0
+	for _, line := range strings.Split(e.logs.String(), "\n") {
+		var entry struct {
+			Msg string `json:"@message"`
+		}
+		if json.Unmarshal([]byte(line), &entry) == nil && entry.Msg == msg {
+			n++
+		}
+	}
+	return n
 }
 
 var waitFor = testutil.WaitFor

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"reflect"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ocapgo/ocap"
+	"github.com/ocapgo/ocap/internal/testutil"
 )
 
 func TestTwoVatsInTwoProcesses(t *testing.T) {
@@ -222,34 +224,42 @@ func TestFailedLaunchesLeaveNothing(t *testing.T) {
 }
 
 func TestWorkerKilledMidDelivery(t *testing.T) {
-	e := startKernel(t, storeURLForOneDriver(t), ocap.Options{})
+	// No delivery time limit in reach: only the kills may end bob's spin.
+	e := startKernel(t, storeURLForOneDriver(t), ocap.Options{DeliveryTimeout: time.Hour})
 	root := e.launch("pipeline.json").RootKref
 
-	// bob spins forever: kill his worker twice while it does. The first
-	// death restarts bob and retries the delivery; the second ends him.
+	// bob spins forever, saying so first: kill his worker each time he
+	// does. The first death restarts bob and retries the delivery, which
+	// spins again; the second death ends him.
 	done := make(chan error, 1)
 	go func() {
-		_, err := e.call(root, "relay", "spin")
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		_, err := e.k.QueueMessage(ctx, root, "relay", []any{"announceSpin"})
 		done <- err
 	}()
-	var pid int
-	for round := 0; round < 2; round++ {
-		old := pid
-		waitFor(t, 10*time.Second, "bob to be spinning", func() bool {
+	const spinning = "bob is spinning"
+	killed := map[int]bool{}
+	for round := 1; round <= 2; round++ {
+		var pid int
+		waitFor(t, testutil.Patience, fmt.Sprintf("bob to announce spin %d", round), func() bool {
 			pid = e.pids()["v2"]
-			return pid != 0 && pid != old && cpuTicks(pid) > 5
+			return e.logged(spinning) >= round && pid != 0
 		})
+		if killed[pid] {
+			t.Fatalf("spin %d announced, but bob's worker is still %d, killed before", round, pid)
+		}
 		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
+		killed[pid] = true
 	}
-	select {
-	case err := <-done:
-		if err == nil || !strings.Contains(err.Error(), "VAT_TERMINATED") || !strings.Contains(err.Error(), "died twice") {
-			t.Fatalf("spin after two kills: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("the call never settled after its vat was killed twice")
+	err := <-done
+	if err == nil || !strings.Contains(err.Error(), "VAT_TERMINATED") || !strings.Contains(err.Error(), "died twice") {
+		t.Fatalf("spin after two kills: %v", err)
+	}
+	if n := e.logged(spinning); n != 2 {
+		t.Errorf("bob announced %d spins, want 2: one delivery and one retry", n)
 	}
 	// alice still answers.
 	if got := e.mustCall(root, "callThrower", "throwSync").(map[string]any); !strings.Contains(got["message"].(string), "VAT_TERMINATED") {
@@ -290,20 +300,4 @@ func mustDecode(t *testing.T, cd *ocap.CapData) any {
 		t.Fatal(err)
 	}
 	return v
-}
-
-// cpuTicks is the user+system CPU time of a process, in clock ticks.
-func cpuTicks(pid int) int {
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0
-	}
-	s := string(stat)
-	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(fields) < 13 {
-		return 0
-	}
-	utime, _ := strconv.Atoi(fields[11])
-	stime, _ := strconv.Atoi(fields[12])
-	return utime + stime
 }

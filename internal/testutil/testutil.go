@@ -11,6 +11,12 @@ import (
 	"github.com/hashicorp/go-hclog"
 )
 
+// Patience is how long a test waits for something that only takes a
+// moment before it calls it lost: far longer than a busy machine under the
+// race detector ever needs, so that only a hang reaches it. Tests claim
+// nothing about how fast things happen; benchmarks measure that.
+const Patience = 2 * time.Minute
+
 // WaitFor polls cond every few milliseconds until it holds, failing the test
 // with what if it does not within limit.
 func WaitFor(t testing.TB, limit time.Duration, what string, cond func() bool) {

@@ -37,5 +37,13 @@ export function buildRootObject() {
         // never returns: the kernel's delivery time limit ends it
       }
     },
+    // Says so in the kernel log before spinning, so a test knows when a
+    // worker is inside this delivery.
+    announceSpin() {
+      console.log('bob is spinning');
+      for (;;) {
+        // never returns
+      }
+    },
   });
 }
