@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -59,7 +58,7 @@ func (e *kernelEnv) open() {
 
 func (e *kernelEnv) close() {
 	if e.k != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), patience)
 		defer cancel()
 		if err := e.k.Stop(ctx); err != nil {
 			e.t.Errorf("stopping kernel: %v", err)
@@ -95,7 +94,7 @@ func (e *kernelEnv) launch(cluster string) *ocap.SubclusterLaunchResult {
 // call sends method(args) and decodes the result.
 func (e *kernelEnv) call(kref, method string, args ...any) (any, error) {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	out, err := e.k.QueueMessage(ctx, kref, method, args)
 	if err != nil {
@@ -122,6 +121,31 @@ func (e *kernelEnv) pids() map[string]int {
 	return pids
 }
 
+// subclusterPIDs lists the worker processes of a subcluster's vats.
+func (e *kernelEnv) subclusterPIDs(id string) []int {
+	e.t.Helper()
+	st, err := e.k.GetStatus(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	all := e.pids()
+	var pids []int
+	for _, sc := range st.Subclusters {
+		if sc.ID != id {
+			continue
+		}
+		for _, vat := range sc.Vats {
+			if pid, ok := all[vat]; ok {
+				pids = append(pids, pid)
+			}
+		}
+	}
+	if len(pids) == 0 {
+		e.t.Fatalf("subcluster %s has no workers", id)
+	}
+	return pids
+}
+
 // logged counts the kernel log lines whose message is msg. (Counting the
 // text would also count it inside other lines: a dead worker's error
 // quotes the last lines it wrote.)
@@ -139,6 +163,9 @@ func (e *kernelEnv) logged(msg string) int {
 }
 
 var waitFor = testutil.WaitFor
+
+// patience bounds waits that only guard against a hang.
+const patience = testutil.Patience
 
 // alive reports whether a process exists and is not a zombie.
 func alive(pid int) bool { return !testutil.ProcessGone(pid) }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/ocapgo/ocap"
 	"github.com/ocapgo/ocap/endowments"
+	"github.com/ocapgo/ocap/internal/testutil"
 	"github.com/ocapgo/ocap/store/storetest"
 )
 
@@ -33,6 +35,7 @@ type endowServer struct {
 	bodies []string
 	began  map[string]chan struct{} // closed when a /hang or /drip request arrived
 	gone   map[string]chan struct{} // closed when its client dropped it
+	conns  atomic.Int32             // connections open now
 }
 
 func newEndowServer(t *testing.T) *endowServer {
@@ -40,7 +43,16 @@ func newEndowServer(t *testing.T) *endowServer {
 	for _, p := range []string{"/hang", "/drip", "/hang2"} {
 		s.began[p], s.gone[p] = make(chan struct{}), make(chan struct{})
 	}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	s.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		switch state {
+		case http.StateNew:
+			s.conns.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			s.conns.Add(-1)
+		}
+	}
+	s.Start()
 	t.Cleanup(s.Close)
 	return s
 }
@@ -80,10 +92,11 @@ func (s *endowServer) serve(w http.ResponseWriter, r *http.Request) {
 			_, _ = w.Write([]byte("first chunk"))
 			w.(http.Flusher).Flush()
 		}
+		// Longer than any test waits for the client to drop it.
 		select {
 		case <-r.Context().Done():
 			close(s.gone[r.URL.Path])
-		case <-time.After(time.Minute):
+		case <-time.After(2 * patience):
 		}
 	default:
 		http.NotFound(w, r)
@@ -133,7 +146,7 @@ func setPlatformConfig(t *testing.T, cfg *ocap.ClusterConfig, vat string, pc map
 
 func (e *kernelEnv) terminate(id string) {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	if err := e.k.TerminateSubcluster(ctx, id); err != nil {
 		e.t.Fatalf("terminating %s: %v", id, err)
@@ -165,6 +178,8 @@ func TestEndowEachName(t *testing.T) {
 			"pub":  "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
 		},
 	}
+	var called time.Time // when the current check began
+
 	cases := map[string]struct {
 		arg   any
 		want  any
@@ -179,9 +194,11 @@ func TestEndowEachName(t *testing.T) {
 			if !ok || len(list) != 4 {
 				t.Fatalf("got %#v", got)
 			}
+			// The vat read its clock during the call (which adds up to 1ms
+			// of jitter).
 			now, _ := list[0].(float64)
-			if host := float64(time.Now().UnixMilli()); now < host-60000 || now > host+1000 {
-				t.Errorf("Date.now() = %v, host clock %v", now, host)
+			if after := float64(time.Now().UnixMilli() + 1); now < float64(called.UnixMilli()) || now > after {
+				t.Errorf("Date.now() = %v, outside the call's span on the host clock, %v to %v", now, called.UnixMilli(), after)
 			}
 			if list[1] != true || list[2] != 0.0 || list[3] != "1970-01-01T00:00:00.000Z" {
 				t.Errorf("got %v", list)
@@ -221,6 +238,7 @@ func TestEndowEachName(t *testing.T) {
 			if !ok {
 				t.Fatalf("no case for %s", name)
 			}
+			called = time.Now()
 			got, err := e.call(root, "check", name, c.arg)
 			if err != nil {
 				t.Fatalf("check(%s): %v\nlogs:\n%s", name, err, e.logs.String())
@@ -298,18 +316,18 @@ func TestEndowFetchAgainstALocalServer(t *testing.T) {
 
 	// Aborting a request in flight rejects it and closes its connection.
 	e.mustCall(root, "startAbortable", srv.URL+"/hang")
-	if !closedWithin(srv.began["/hang"], 10*time.Second) {
+	if !closedWithin(srv.began["/hang"], patience) {
 		t.Fatal("the abortable request did not reach the server")
 	}
 	if got := e.mustCall(root, "abort"); got != "AbortError" {
 		t.Errorf("abort: %v", got)
 	}
-	if !closedWithin(srv.gone["/hang"], time.Second) {
+	if !closedWithin(srv.gone["/hang"], patience) {
 		t.Error("the server did not see the aborted request's connection close")
 	}
 
 	// Every request is reported in the kernel log.
-	waitFor(t, 10*time.Second, "the fetch log lines", func() bool {
+	waitFor(t, patience, "the fetch log lines", func() bool {
 		logs := e.logs.String()
 		return strings.Contains(logs, `"method":"PUT"`) && strings.Contains(logs, `"status":200`) &&
 			strings.Contains(logs, `"bytes":`) && strings.Contains(logs, `"duration":`) &&
@@ -318,7 +336,7 @@ func TestEndowFetchAgainstALocalServer(t *testing.T) {
 }
 
 // Terminating a vat mid-request and mid-body closes both connections: the
-// server sees them go within a second.
+// server sees them go.
 func TestEndowTerminateClosesConnections(t *testing.T) {
 	srv := newEndowServer(t)
 	e := startKernel(t, storetest.SQLiteURL(t), ocap.Options{})
@@ -334,14 +352,13 @@ func TestEndowTerminateClosesConnections(t *testing.T) {
 	if got := e.mustCall(res.RootKref, "startDrip", srv.URL+"/drip"); got != "first chunk" {
 		t.Fatalf("startDrip: %v", got)
 	}
-	if !closedWithin(srv.began["/hang"], 10*time.Second) {
+	if !closedWithin(srv.began["/hang"], patience) {
 		t.Fatal("the hanging request did not reach the server")
 	}
-	start := time.Now()
 	e.terminate(res.SubclusterID)
 	for _, path := range []string{"/hang", "/drip"} {
-		if !closedWithin(srv.gone[path], time.Second-time.Since(start)) {
-			t.Errorf("the server did not see %s close within 1s of the termination", path)
+		if !closedWithin(srv.gone[path], patience) {
+			t.Errorf("the server did not see %s close after the termination", path)
 		}
 	}
 }
@@ -356,16 +373,16 @@ func TestEndowIntervalStopsAtTermination(t *testing.T) {
 	setPlatformConfig(t, cfg, "fetcher", map[string]any{"fetch": map[string]any{"allowedHosts": []string{srv.hostPort()}}})
 	res := e.launchConfig(cfg)
 	e.mustCall(res.RootKref, "tickEvery", srv.URL+"/tick", 10, e.k.GetPresence(peer, "Alleged: root"))
-	waitFor(t, 10*time.Second, "the interval to tick", func() bool {
+	waitFor(t, patience, "the interval to tick", func() bool {
 		n, _ := e.call(peer, "ticks")
 		return srv.ticks.Load() >= 3 && n.(float64) >= 3
 	})
+	fetcher := e.subclusterPIDs(res.SubclusterID)
 	e.terminate(res.SubclusterID)
-	// Requests already on the wire may still land; after that, nothing.
-	waitFor(t, 5*time.Second, "the ticks to settle", func() bool {
-		before := srv.ticks.Load()
-		time.Sleep(50 * time.Millisecond)
-		return srv.ticks.Load() == before
+	// Requests already on the wire may still land. Once the fetcher's
+	// worker is gone and the server has closed every connection, none can.
+	waitFor(t, patience, "the fetcher's worker to exit and its connections to close", func() bool {
+		return testutil.AllGone(fetcher) && srv.conns.Load() == 0
 	})
 	settled := srv.ticks.Load()
 	peerTicks := e.mustCall(peer, "ticks")
@@ -426,7 +443,7 @@ func expectNothingLaunched(t *testing.T, e *kernelEnv) {
 	if len(st.Vats) != 0 || len(st.Subclusters) != 0 {
 		t.Fatalf("a failed launch left %d vats and %d subclusters", len(st.Vats), len(st.Subclusters))
 	}
-	waitFor(t, 10*time.Second, "the failed launch's workers to exit", func() bool { return len(childWorkers(t)) == 0 })
+	waitFor(t, patience, "the failed launch's workers to exit", func() bool { return len(childWorkers(t)) == 0 })
 }
 
 // Options.AllowedGlobalNames restricts every vat: nil allows all, a list

@@ -229,7 +229,7 @@ func TestKernelFacet(t *testing.T) {
 		}
 		// reset wipes everything, the calling vat included.
 		_, _ = e.call(admin, "call", "kernelFacet", "reset")
-		waitFor(t, 10*time.Second, "reset to stop every vat", func() bool {
+		waitFor(t, patience, "reset to stop every vat", func() bool {
 			st, err := e.k.GetStatus(context.Background())
 			return err == nil && len(st.Subclusters) == 0 && len(st.Vats) == 0
 		})
@@ -281,10 +281,17 @@ func TestCallsWaitForALateService(t *testing.T) {
 		}
 		done <- v
 	}()
+	// Once the kernel has stored the message for the missing service (the
+	// keeper's svcwait.<kref>.<n>), the call can only wait.
+	waitFor(t, patience, "the call to be parked for the missing service", func() bool {
+		parked := 0
+		err := e.db.Scan(context.Background(), "svcwait.ko", func(string, string) error { parked++; return nil })
+		return err == nil && parked > 0
+	})
 	select {
 	case v := <-done:
 		t.Fatalf("the call settled before its service was registered: %v", v)
-	case <-time.After(300 * time.Millisecond):
+	default:
 	}
 	if err := e.k.RegisterKernelServiceObject("calc", calc{}); err != nil {
 		t.Fatal(err)
@@ -294,7 +301,7 @@ func TestCallsWaitForALateService(t *testing.T) {
 		if v != 42.0 {
 			t.Fatalf("late service answered %v", v)
 		}
-	case <-time.After(20 * time.Second):
+	case <-time.After(patience):
 		t.Fatal("the call never settled after the service was registered")
 	}
 }

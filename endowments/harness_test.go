@@ -8,6 +8,8 @@ import (
 
 	"github.com/dop251/goja"
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/ocapgo/ocap/internal/testutil"
 )
 
 // testVat is a bare goja runtime with endowments installed and a minimal
@@ -163,7 +165,7 @@ func (v *testVat) await(body string) string {
 	if !ok {
 		v.t.Fatal("not a promise")
 	}
-	if !v.spin(10*time.Second, func() bool { return p.State() != goja.PromiseStatePending }) {
+	if !v.spin(testutil.Patience, func() bool { return p.State() != goja.PromiseStatePending }) {
 		v.t.Fatalf("promise did not settle:\n%s", body)
 	}
 	if p.State() == goja.PromiseStateRejected {

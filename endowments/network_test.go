@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ocapgo/ocap/internal/testutil"
 )
 
 // testServer answers on 127.0.0.1 and records what it saw.
@@ -59,7 +61,7 @@ func (s *testServer) handle(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 			close(s.closed[r.URL.Path])
-		case <-time.After(30 * time.Second):
+		case <-time.After(2 * testutil.Patience): // longer than any test waits for the close
 		}
 	default:
 		http.NotFound(w, r)
@@ -176,11 +178,11 @@ func TestFetchAbortAndTeardown(t *testing.T) {
 	s := newTestServer(t)
 	v := newTestVat(t, fetchNames(), allowing(s.hostPort()))
 	v.eval(`globalThis.c = new AbortController(); globalThis.p = fetch('` + s.URL + `/hang', {signal: c.signal})`)
-	if !v.spin(5*time.Second, func() bool { return isClosed(s.began["/hang"]) }) {
+	if !v.spin(testutil.Patience, func() bool { return isClosed(s.began["/hang"]) }) {
 		t.Fatal("the request did not reach the server")
 	}
 	v.expect(`c.abort(); try { await p; return 'fetched' } catch (e) { return e.name }`, "ok: AbortError")
-	s.waitClosed(t, "/hang", time.Second)
+	s.waitClosed(t, "/hang", testutil.Patience)
 
 	s2 := newTestServer(t)
 	w := newTestVat(t, fetchNames(), allowing(s2.hostPort()))
@@ -188,13 +190,13 @@ func TestFetchAbortAndTeardown(t *testing.T) {
 		fetch('` + s2.URL + `/hang').then(() => { state += ' hang-resolved' }, () => {});
 		fetch('` + s2.URL + `/drip').then(r => { const reader = r.body.getReader();
 			return reader.read().then(({value}) => { state = 'got ' + new TextDecoder().decode(value); return reader.read(); }); }).catch(() => {});`)
-	if !w.spin(5*time.Second, func() bool { return w.eval("state").String() == "got first chunk" }) {
+	if !w.spin(testutil.Patience, func() bool { return w.eval("state").String() == "got first chunk" }) {
 		t.Fatalf("state %s", w.eval("state"))
 	}
 	<-s2.began["/hang"]
 	w.end.Teardown()
-	s2.waitClosed(t, "/hang", time.Second)
-	s2.waitClosed(t, "/drip", time.Second)
+	s2.waitClosed(t, "/hang", testutil.Patience)
+	s2.waitClosed(t, "/drip", testutil.Patience)
 }
 
 func TestNetworkClassesWithoutFetch(t *testing.T) {

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/ocapgo/ocap/internal/testutil"
 	"github.com/ocapgo/ocap/store/storetest"
@@ -135,7 +134,7 @@ func TestServeEndToEnd(t *testing.T) {
 		if out != `{"subclusterId":"`+launched.SubclusterID+`","terminated":true}` {
 			t.Fatalf("terminate: %s", out)
 		}
-		testutil.WaitFor(t, 5*time.Second, "both workers of the terminated subcluster to exit", func() bool { return allGone(pids) })
+		testutil.WaitFor(t, testutil.Patience, "both workers of the terminated subcluster to exit", func() bool { return allGone(pids) })
 		msg := fails(t, sock, "send", launched.RootKref, "hello", "x")
 		if !strings.Contains(msg, "VAT_TERMINATED") || !strings.Contains(msg, "vat "+ids[0]+" was terminated") {
 			t.Fatalf("send to a terminated subcluster's root: %q; want it to name vat %s", msg, ids[0])
@@ -154,10 +153,10 @@ func TestServeEndToEnd(t *testing.T) {
 		if !stopped.Stopped || stopped.PID != d.pid() {
 			t.Fatalf("stop answered %+v, daemon pid %d", stopped, d.pid())
 		}
-		if code := d.wait(5 * time.Second); code != 0 {
+		if code := d.wait(testutil.Patience); code != 0 {
 			t.Fatalf("kernel serve exited with %d after stop:\n%s", code, d.stderr.String())
 		}
-		testutil.WaitFor(t, 5*time.Second, "every worker to exit", func() bool { return allGone(all) })
+		testutil.WaitFor(t, testutil.Patience, "every worker to exit", func() bool { return allGone(all) })
 		if _, err := os.Lstat(sock); !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("socket left behind after stop: %v", err)
 		}
@@ -198,7 +197,7 @@ func TestServeKill9(t *testing.T) {
 		}
 
 		d.kill9()
-		testutil.WaitFor(t, 5*time.Second, "the workers of a killed daemon to exit", func() bool { return allGone(pids) })
+		testutil.WaitFor(t, testutil.Patience, "the workers of a killed daemon to exit", func() bool { return allGone(pids) })
 
 		// The stale socket file is removed by the next daemon.
 		d2 := startServe(t, url, sock, "--system", sys)
@@ -223,10 +222,10 @@ func TestServeKill9(t *testing.T) {
 		if err := d2.cmd.Process.Signal(syscall.SIGINT); err != nil {
 			t.Fatal(err)
 		}
-		if code := d2.wait(15 * time.Second); code != 0 {
+		if code := d2.wait(testutil.Patience); code != 0 {
 			t.Fatalf("exit %d after SIGINT", code)
 		}
-		testutil.WaitFor(t, 5*time.Second, "every worker to exit", func() bool { return allGone(workers) })
+		testutil.WaitFor(t, testutil.Patience, "every worker to exit", func() bool { return allGone(workers) })
 	})
 }
 
@@ -273,10 +272,10 @@ func TestServeRefusesSecond(t *testing.T) {
 		if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}
-		if code := d.wait(15 * time.Second); code != 0 {
+		if code := d.wait(testutil.Patience); code != 0 {
 			t.Fatalf("exit %d after SIGTERM", code)
 		}
-		testutil.WaitFor(t, 5*time.Second, "every worker to exit", func() bool { return allGone(pids) })
+		testutil.WaitFor(t, testutil.Patience, "every worker to exit", func() bool { return allGone(pids) })
 	})
 }
 
@@ -300,7 +299,7 @@ func TestServeStopWhileStarting(t *testing.T) {
 	sock := filepath.Join(shortDir(t), "k.sock")
 	d := startServe(t, storetest.SQLiteURL(t), sock, "--system", "spin="+clusterFile(t, "control/spin.json"))
 	var r result
-	testutil.WaitFor(t, 30*time.Second, "the daemon to answer STARTING", func() bool {
+	testutil.WaitFor(t, testutil.Patience, "the daemon to answer STARTING", func() bool {
 		r = kernelCmd(t, "status", "--socket", sock)
 		return strings.Contains(r.stderr, "the kernel is starting")
 	})
@@ -311,12 +310,16 @@ func TestServeStopWhileStarting(t *testing.T) {
 		t.Fatalf("system-root while starting: %q", msg)
 	}
 	var workers []int
-	testutil.WaitFor(t, 30*time.Second, "the spinning vat's worker", func() bool { workers = d.workers(); return len(workers) == 1 })
+	testutil.WaitFor(t, testutil.Patience, "the spinning vat's worker", func() bool { workers = d.workers(); return len(workers) == 1 })
 	ok(t, sock, nil, "stop")
-	if code := d.wait(5 * time.Second); code != 0 {
+	if code := d.wait(testutil.Patience); code != 0 {
 		t.Fatalf("exit %d after a stop while starting", code)
 	}
-	testutil.WaitFor(t, 5*time.Second, "the worker to exit", func() bool { return allGone(workers) })
+	// The stop ended the start, rather than the spin's time limit.
+	if log := d.stderr.String(); !strings.Contains(log, "stop requested while starting: abandoning the start") {
+		t.Fatalf("the daemon did not abandon its start for the stop:\n%s", log)
+	}
+	testutil.WaitFor(t, testutil.Patience, "the worker to exit", func() bool { return allGone(workers) })
 }
 
 // TestServeDefaultSocket: without --socket, daemon and clients agree on
@@ -332,7 +335,7 @@ func TestServeDefaultSocket(t *testing.T) {
 			t.Setenv(tc.env, dir)
 			sock := filepath.Join(dir, tc.want)
 			d := startServe(t, storetest.SQLiteURL(t), "")
-			testutil.WaitFor(t, 60*time.Second, "the default socket to answer", func() bool {
+			testutil.WaitFor(t, testutil.Patience, "the default socket to answer", func() bool {
 				return kernelCmd(t, "status").code == 0
 			})
 			fi, err := os.Stat(filepath.Dir(sock))
@@ -345,7 +348,7 @@ func TestServeDefaultSocket(t *testing.T) {
 			if r := kernelCmd(t, "stop"); r.code != 0 {
 				t.Fatalf("stop: %s", r)
 			}
-			if code := d.wait(5 * time.Second); code != 0 {
+			if code := d.wait(testutil.Patience); code != 0 {
 				t.Fatalf("exit %d", code)
 			}
 		})
