@@ -163,7 +163,7 @@ func TestTerminateLeavesNoWorkers(t *testing.T) {
 		if err := e.k.TerminateSubcluster(context.Background(), res.SubclusterID); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, 5*time.Second, "workers to exit", func() bool {
+		waitFor(t, patience, "workers to exit", func() bool {
 			for _, pid := range pids {
 				if alive(pid) {
 					return false
@@ -209,7 +209,7 @@ func TestFailedLaunchesLeaveNothing(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "TypeError: bootstrap rejects") {
 			t.Fatalf("bad bootstrap: %v", err)
 		}
-		waitFor(t, 5*time.Second, "failed launches' workers to exit", func() bool { return len(childWorkers(t)) == 0 })
+		waitFor(t, patience, "failed launches' workers to exit", func() bool { return len(childWorkers(t)) == 0 })
 		e.restart()
 		st, err := e.k.GetStatus(context.Background())
 		if err != nil || len(st.Vats) != 0 || len(st.Subclusters) != 0 {

@@ -58,7 +58,7 @@ func TestRefusedCommitStopsTheKernelAndKeepsNothing(t *testing.T) {
 	}
 
 	rs.refuse.Store(true)
-	callCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	callCtx, cancel := context.WithTimeout(ctx, patience)
 	defer cancel()
 	_, err = k.QueueMessage(callCtx, res.RootKref, "hello", []any{"x"})
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
@@ -66,7 +66,7 @@ func TestRefusedCommitStopsTheKernelAndKeepsNothing(t *testing.T) {
 	}
 	select {
 	case <-k.Failed():
-	case <-time.After(10 * time.Second):
+	case <-time.After(patience):
 		t.Fatal("the kernel did not report its store failure")
 	}
 	if err := k.Err(); err == nil || !strings.Contains(err.Error(), "disk full") {
@@ -114,7 +114,7 @@ func TestPostgresDroppedMidRun(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
 	_, err = e.k.QueueMessage(ctx, root, "hello", []any{"during"})
 	if err == nil || !strings.Contains(err.Error(), "store failed") {
@@ -122,7 +122,7 @@ func TestPostgresDroppedMidRun(t *testing.T) {
 	}
 	select {
 	case <-e.k.Failed():
-	case <-time.After(10 * time.Second):
+	case <-time.After(patience):
 		t.Fatal("the kernel did not report its store failure")
 	}
 	e.restart()

@@ -48,7 +48,7 @@ func TestRestartAfterTermination(t *testing.T) {
 			res := e.launch("terminations.json")
 			keeper, victim := subclusterVats(t, e, res.SubclusterID)
 			way.terminate(t, e, res.RootKref)
-			waitFor(t, time.Minute, "the victim to leave the status", func() bool {
+			waitFor(t, patience, "the victim to leave the status", func() bool {
 				_, vats := subclusterVatsOK(e, res.SubclusterID)
 				return len(vats) == 1 && vats[0] == keeper
 			})

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ocapgo/ocap/control"
 	"github.com/ocapgo/ocap/internal/testutil"
@@ -55,7 +54,7 @@ func TestRevokeRestartReset(t *testing.T) {
 	if err := e.c.RestartVat(ctx, vat); err != nil {
 		t.Fatalf("RestartVat %s: %v", vat, err)
 	}
-	testutil.WaitFor(t, 5*time.Second, "the old worker to exit", func() bool { return testutil.ProcessGone(pid) })
+	testutil.WaitFor(t, testutil.Patience, "the old worker to exit", func() bool { return testutil.ProcessGone(pid) })
 	if out, err := e.c.Send(ctx, res.RootKref, "echo", []json.RawMessage{json.RawMessage(`1`)}, 0); err != nil || string(out) != `[1]` {
 		t.Fatalf("echo after RestartVat: %s, %v", out, err)
 	}

@@ -80,7 +80,7 @@ func (e *env) startKernel() {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), testutil.Patience)
 		defer cancel()
 		_ = k.Stop(ctx)
 		db.Close()
@@ -312,7 +312,7 @@ func TestLaunchSendTerminate(t *testing.T) {
 	if err := e.c.Terminate(ctx, res.SubclusterID); err != nil {
 		t.Fatalf("terminate: %v", err)
 	}
-	testutil.WaitFor(t, 5*time.Second, "the terminated vat's worker to exit", func() bool { return testutil.ProcessGone(pid) })
+	testutil.WaitFor(t, testutil.Patience, "the terminated vat's worker to exit", func() bool { return testutil.ProcessGone(pid) })
 	_, err = e.c.Send(ctx, res.RootKref, "echo", nil, 0)
 	ce = wantCode(t, "send after terminate", err, control.CodeRejected)
 	if !strings.Contains(ce.Message, "VAT_TERMINATED") || !strings.Contains(ce.Message, "vat "+vat) {

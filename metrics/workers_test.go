@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ocapgo/ocap/internal/testutil"
 	"github.com/ocapgo/ocap/platform"
 	"github.com/ocapgo/ocap/proto/workerpb"
 )
@@ -120,7 +121,7 @@ func TestLauncherCountsStartsAndExits(t *testing.T) {
 	}
 	// Exits are counted when the process is gone, from a goroutine.
 	want := map[string]float64{"killed": 3, "exited": 1, "crashed": 1}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(testutil.Patience)
 	for reason, n := range want {
 		for value(t, reg, "ocap_worker_exits_total", "reason="+reason) != n && time.Now().Before(deadline) {
 			time.Sleep(5 * time.Millisecond)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -20,7 +19,7 @@ func TestSparesServeLaunches(t *testing.T) {
 	t.Cleanup(func() { _ = s.Close() })
 
 	first := launch(t, s, "v1") // started on demand; spares follow
-	testutil.WaitFor(t, 10*time.Second, "two spare workers", func() bool { return len(s.spares) == 2 })
+	testutil.WaitFor(t, testutil.Patience, "two spare workers", func() bool { return len(s.spares) == 2 })
 	spares := map[int]bool{}
 	for w := range s.spares {
 		spares[w.PID()] = true
@@ -47,10 +46,10 @@ func TestSparesServeLaunches(t *testing.T) {
 	if err := second.Err(); err == nil || !strings.Contains(err.Error(), "vat v2") {
 		t.Fatalf("exit error of the assigned spare: %v", err)
 	}
-	testutil.WaitFor(t, 10*time.Second, "the spare to be refilled", func() bool { return len(s.spares) == 2 })
+	testutil.WaitFor(t, testutil.Patience, "the spare to be refilled", func() bool { return len(s.spares) == 2 })
 
 	_ = s.Close()
 	for pid := range spares {
-		testutil.WaitFor(t, 5*time.Second, "spares to die with Close", func() bool { return testutil.ProcessGone(pid) })
+		testutil.WaitFor(t, testutil.Patience, "spares to die with Close", func() bool { return testutil.ProcessGone(pid) })
 	}
 }

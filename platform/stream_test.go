@@ -57,7 +57,7 @@ func newFakePair(t *testing.T) (*kernelStream, *supervisor.Plugin) {
 
 func deliver(t *testing.T, st *kernelStream, d *workerpb.Delivery) *workerpb.DeliveryResult {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), testutil.Patience)
 	defer cancel()
 	r, err := st.deliver(ctx, d)
 	if err != nil {
@@ -104,7 +104,7 @@ func TestStreamWantCrank(t *testing.T) {
 	deliver(t, st, testutil.Message(testutil.TargetWantCrank, "#[]"))
 	select {
 	case <-st.wantCrank:
-	case <-time.After(10 * time.Second):
+	case <-time.After(testutil.Patience):
 		t.Fatal("WantCrank did not reach the kernel side")
 	}
 }
@@ -162,7 +162,7 @@ func TestStreamEndEndsWorker(t *testing.T) {
 	default:
 	}
 	st.close()
-	testutil.WaitFor(t, 10*time.Second, "the worker to see its stream end", func() bool {
+	testutil.WaitFor(t, testutil.Patience, "the worker to see its stream end", func() bool {
 		select {
 		case <-p.Done():
 			return true

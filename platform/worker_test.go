@@ -21,7 +21,7 @@ import (
 // launch starts a worker and kills it when the test ends.
 func launch(t *testing.T, s *Services, vatID string) Worker {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), testutil.Patience)
 	defer cancel()
 	w, err := s.Launch(ctx, WorkerSpec{VatID: vatID, VatName: "alice", SubclusterID: "s1"})
 	if err != nil {
@@ -39,7 +39,7 @@ func newFakeServices(t *testing.T) *Services {
 
 func deliverTo(t *testing.T, w Worker, d *workerpb.Delivery) (*workerpb.DeliveryResult, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), testutil.Patience)
 	defer cancel()
 	return w.Deliver(ctx, d)
 }
@@ -145,7 +145,7 @@ func TestKill(t *testing.T) {
 	if !isDone(w) {
 		t.Fatal("Done not closed after Kill returned")
 	}
-	testutil.WaitFor(t, time.Second, "the killed worker to be gone", func() bool { return testutil.ProcessGone(pid) })
+	testutil.WaitFor(t, testutil.Patience, "the killed worker to be gone", func() bool { return testutil.ProcessGone(pid) })
 	if err := w.Err(); !errors.Is(err, ErrWorkerExited) || !strings.Contains(err.Error(), "killed by the kernel") {
 		t.Fatalf("Err after Kill = %v", err)
 	}
@@ -218,7 +218,7 @@ func TestDeliverWaitingForItsTurnDoesNotKill(t *testing.T) {
 	}()
 	// The first delivery holds the turn (the worker is busy forever); a
 	// second caller gives up waiting before its delivery is sent.
-	testutil.WaitFor(t, 10*time.Second, "the first delivery to be in flight", func() bool {
+	testutil.WaitFor(t, testutil.Patience, "the first delivery to be in flight", func() bool {
 		return len(w.(*worker).stream.turn) == 1
 	})
 	short, cancelShort := context.WithTimeout(context.Background(), 20*time.Millisecond)
@@ -238,7 +238,7 @@ func TestDeliverWaitingForItsTurnDoesNotKill(t *testing.T) {
 func TestWorkerExitsWhenStreamCloses(t *testing.T) {
 	w := launch(t, newFakeServices(t), "v1")
 	w.(*worker).stream.close()
-	testutil.WaitFor(t, 10*time.Second, "the worker to exit by itself", func() bool { return isDone(w) })
+	testutil.WaitFor(t, testutil.Patience, "the worker to exit by itself", func() bool { return isDone(w) })
 	if err := w.Err(); !strings.Contains(err.Error(), "exit status 0") {
 		t.Fatalf("worker whose stream closed: %v", err)
 	}
@@ -251,7 +251,7 @@ func TestWantCrankFromWorker(t *testing.T) {
 	}
 	select {
 	case <-w.WantCrank():
-	case <-time.After(10 * time.Second):
+	case <-time.After(testutil.Patience):
 		t.Fatal("WantCrank did not arrive")
 	}
 }
@@ -325,5 +325,5 @@ func TestKernelDeathKillsWorker(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	testutil.WaitFor(t, 5*time.Second, "the orphaned worker to die", func() bool { return testutil.ProcessGone(pid) })
+	testutil.WaitFor(t, testutil.Patience, "the orphaned worker to die", func() bool { return testutil.ProcessGone(pid) })
 }

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ocapgo/ocap/control"
 	"github.com/ocapgo/ocap/internal/testutil"
@@ -117,7 +116,7 @@ func TestClientRevokeRestartReset(t *testing.T) {
 		if out := ok(t, sock, nil, "reset"); out != `{"reset":true}` {
 			t.Fatalf("reset: %s", out)
 		}
-		testutil.WaitFor(t, 10*time.Second, "the workers to exit after reset", func() bool { return allGone(workers) })
+		testutil.WaitFor(t, testutil.Patience, "the workers to exit after reset", func() bool { return allGone(workers) })
 		var st statusJSON
 		ok(t, sock, &st, "status")
 		if len(st.Vats) != 0 || len(st.Subclusters) != 0 {
@@ -134,7 +133,7 @@ func TestClientRevokeRestartReset(t *testing.T) {
 			t.Fatalf("hello after reset and launch: %s", out)
 		}
 		ok(t, sock, nil, "stop")
-		if code := d.wait(15 * time.Second); code != 0 {
+		if code := d.wait(testutil.Patience); code != 0 {
 			t.Errorf("exit %d", code)
 		}
 	})

@@ -12,9 +12,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/ocapgo/ocap/control"
+	"github.com/ocapgo/ocap/internal/testutil"
 )
 
 // TestClientBadInput sends a running daemon every kind of bad input: each
@@ -84,7 +84,7 @@ func TestClientBadInput(t *testing.T) {
 			t.Errorf("send after bad input: %s", out)
 		}
 		ok(t, sock, nil, "stop")
-		if code := d.wait(5 * time.Second); code != 0 {
+		if code := d.wait(testutil.Patience); code != 0 {
 			t.Errorf("exit %d", code)
 		}
 	})

@@ -78,7 +78,7 @@ func TestCrashChainExactlyOnce(t *testing.T) {
 		kill := func(d *serveProc, what string) {
 			t.Helper()
 			d.kill9()
-			testutil.WaitFor(t, 5*time.Second, "every vat-worker of the killed daemon to exit ("+what+")", func() bool {
+			testutil.WaitFor(t, testutil.Patience, "every vat-worker of the killed daemon to exit ("+what+")", func() bool {
 				return len(workersRunning(link)) == 0
 			})
 		}
@@ -87,9 +87,9 @@ func TestCrashChainExactlyOnce(t *testing.T) {
 		var at []string
 		for k := 1; k <= crashKills; k++ {
 			// The chain must move again by itself: nobody re-sends anything.
-			n, moved := waitChainMoves(t, sock, root, seen, 60*time.Second)
+			n, moved := waitChainMoves(t, sock, root, seen, testutil.Patience)
 			if !moved {
-				t.Fatalf("kill %d: the chain did not move past step %d within 60s of the restart:\n%s", k, seen, d.stderr.String())
+				t.Fatalf("kill %d: the chain did not move past step %d within %v of the restart:\n%s", k, seen, testutil.Patience, d.stderr.String())
 			}
 			if seen = n; seen >= crashSteps {
 				t.Fatalf("the chain of %d steps finished before kill %d of %d: raise crashSteps", crashSteps, k, crashKills)
@@ -117,7 +117,7 @@ func TestCrashChainExactlyOnce(t *testing.T) {
 		if r != root {
 			t.Fatalf("after the kills the chain's root is %s, was %s", r, root)
 		}
-		testutil.WaitFor(t, 90*time.Second, fmt.Sprintf("the chain to reach step %d", crashSteps), func() bool {
+		testutil.WaitFor(t, testutil.Patience, fmt.Sprintf("the chain to reach step %d", crashSteps), func() bool {
 			return chainProgress(t, sock, root) == crashSteps
 		})
 		finished := time.Now()
@@ -157,10 +157,10 @@ func TestCrashChainExactlyOnce(t *testing.T) {
 		}
 		workers := d.workers()
 		ok(t, sock, nil, "stop")
-		if code := d.wait(15 * time.Second); code != 0 {
+		if code := d.wait(testutil.Patience); code != 0 {
 			t.Fatalf("exit %d after stop", code)
 		}
-		testutil.WaitFor(t, 5*time.Second, "every worker to exit", func() bool { return allGone(workers) })
+		testutil.WaitFor(t, testutil.Patience, "every worker to exit", func() bool { return allGone(workers) })
 		t.Logf("%d steps, %d kills while the chain ran and %d during restarts; starts alice %d, bob %d; "+
 			"kills done after %v, chain done %v later, %v in all; kills (seen step+delay): %s",
 			crashSteps, crashKills, early, rep[0].Starts, rep[1].Starts,
@@ -237,13 +237,13 @@ func TestStopMidChainKeepsVats(t *testing.T) {
 		d, sys, root := startChain(t, url, sock, steps)
 		seen := 0
 		for i := 1; i <= restarts; i++ {
-			n, moved := waitChainMoves(t, sock, root, seen, 30*time.Second)
+			n, moved := waitChainMoves(t, sock, root, seen, testutil.Patience)
 			if !moved {
 				t.Fatalf("restart %d: the chain stopped at step %d", i, seen)
 			}
 			seen = n
 			ok(t, sock, nil, "stop")
-			if code := d.wait(15 * time.Second); code != 0 {
+			if code := d.wait(testutil.Patience); code != 0 {
 				t.Fatalf("exit %d after stop", code)
 			}
 			if log := d.stderr.String(); strings.Contains(log, "vat terminated") {
@@ -258,7 +258,7 @@ func TestStopMidChainKeepsVats(t *testing.T) {
 			}
 		}
 		ok(t, sock, nil, "stop")
-		d.wait(15 * time.Second)
+		d.wait(testutil.Patience)
 	})
 }
 
@@ -272,7 +272,7 @@ func TestKill9MidChainResumes(t *testing.T) {
 		d, sys, root := startChain(t, url, sock, steps)
 		seen := 0
 		for i := 1; i <= kills; i++ {
-			n, moved := waitChainMoves(t, sock, root, seen, 60*time.Second)
+			n, moved := waitChainMoves(t, sock, root, seen, testutil.Patience)
 			if !moved || strings.Contains(d.stderr.String(), "dropping run-queue item") {
 				d.kill9()
 				t.Fatalf("after kill %d the chain stands at step %d (moved: %v); the daemon logged:\n%s\nstore:%s",
@@ -285,7 +285,7 @@ func TestKill9MidChainResumes(t *testing.T) {
 			d.waitReady()
 		}
 		ok(t, sock, nil, "stop")
-		d.wait(15 * time.Second)
+		d.wait(testutil.Patience)
 	})
 }
 

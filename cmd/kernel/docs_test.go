@@ -7,8 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/ocapgo/ocap/internal/testutil"
 	"github.com/ocapgo/ocap/store/storetest"
 )
 
@@ -54,7 +54,7 @@ func TestControlAPIDocExamples(t *testing.T) {
 			t.Errorf("%s\n got %s\nwant %s", ex[1], got, want)
 		}
 	}
-	if code := d.wait(15 * time.Second); code != 0 {
+	if code := d.wait(testutil.Patience); code != 0 {
 		t.Errorf("exit %d after the documented stop", code)
 	}
 }

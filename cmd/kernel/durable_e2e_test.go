@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	_ "modernc.org/sqlite"
@@ -83,10 +82,10 @@ func TestBaggagePresenceSurvivesRestart(t *testing.T) {
 
 		workers := d.workers()
 		ok(t, sock, nil, "stop")
-		if code := d.wait(15 * time.Second); code != 0 {
+		if code := d.wait(testutil.Patience); code != 0 {
 			t.Fatalf("exit %d after stop", code)
 		}
-		testutil.WaitFor(t, 5*time.Second, "every worker to exit", func() bool { return allGone(workers) })
+		testutil.WaitFor(t, testutil.Patience, "every worker to exit", func() bool { return allGone(workers) })
 
 		d = startServe(t, url, sock)
 		d.waitReady()
@@ -109,7 +108,7 @@ func TestBaggagePresenceSurvivesRestart(t *testing.T) {
 			t.Fatalf("callTarget after the rejection: %s", out)
 		}
 		ok(t, sock, nil, "stop")
-		d.wait(15 * time.Second)
+		d.wait(testutil.Patience)
 	})
 }
 
@@ -167,7 +166,7 @@ func TestRunRefusesANewerStore(t *testing.T) {
 // schemaSQL runs one statement on a store behind the kernel's back.
 func schemaSQL(t *testing.T, driver, url, stmt string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), testutil.Patience)
 	defer cancel()
 	switch driver {
 	case "sqlite":

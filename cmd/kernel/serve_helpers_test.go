@@ -216,7 +216,7 @@ func (d *serveProc) pid() int { return d.cmd.Process.Pid }
 // only say that no daemon answers yet or that the daemon is starting.
 func (d *serveProc) waitReady() {
 	d.t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
+	deadline := time.Now().Add(testutil.Patience)
 	for {
 		r := kernelCmd(d.t, "status", "--socket", d.socket)
 		if r.code == 0 {
@@ -231,7 +231,7 @@ func (d *serveProc) waitReady() {
 		default:
 		}
 		if time.Now().After(deadline) {
-			d.t.Fatalf("kernel serve not ready after 90s:\n%s", d.stderr.String())
+			d.t.Fatalf("kernel serve not ready after %v:\n%s", testutil.Patience, d.stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -256,7 +256,7 @@ func (d *serveProc) kill9() {
 	if err := d.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		d.t.Fatalf("kill -9 kernel serve: %v", err)
 	}
-	d.wait(time.Minute)
+	d.wait(testutil.Patience)
 	storetest.WaitReleased(d.t, d.url, d.pid())
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ocapgo/ocap/internal/testutil"
 	"github.com/ocapgo/ocap/migrations"
 	"github.com/ocapgo/ocap/store/driver"
 	"github.com/ocapgo/ocap/store/storetest"
@@ -395,16 +396,10 @@ func TestCancelledCommitKeepsLock(t *testing.T) {
 	}
 }
 
-// waitFor polls cond until it holds, failing the test after ten seconds.
+// waitFor polls cond until it holds.
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 10s")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testutil.WaitFor(t, testutil.Patience, "the condition", cond)
 }
 
 func TestCollapse(t *testing.T) {
