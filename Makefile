@@ -21,9 +21,14 @@ run: build
 	$(GO) build -o $(BIN)/weather ./examples/weather
 	$(BIN)/weather --db sqlite://$(CURDIR)/tmp/weather.db
 
+# test runs every package under the race detector: the kernel is
+# concurrent (crank loop, worker streams, service calls, scrapes) and a
+# race is a bug whether or not a test notices it. The vat-worker and
+# kernel processes the end-to-end tests start are built without it, as
+# shipped; their packages' own tests run in-process under it.
 test: build lint-deploy
 	$(GO) vet ./...
-	OCAP_WORKER_PATH=$(BIN)/vat-worker $(GO) test -count=1 -timeout 15m ./...
+	OCAP_WORKER_PATH=$(BIN)/vat-worker $(GO) test -race -count=1 -timeout 15m ./...
 
 bench: build
 	OCAP_WORKER_PATH=$(BIN)/vat-worker $(GO) run ./bench
