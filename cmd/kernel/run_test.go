@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -19,7 +18,9 @@ import (
 func runInProcess(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	t.Setenv("OCAP_WORKER_PATH", testutil.WorkerPath(t))
-	var stdout, stderr bytes.Buffer
+	// Safe for several goroutines: the platform relays workers' stderr
+	// into the log from goroutines of its own while run writes its lines.
+	var stdout, stderr testutil.SyncBuffer
 	code := run(args, &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
 }
