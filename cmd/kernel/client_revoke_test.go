@@ -26,6 +26,11 @@ func TestClientRevokeRestartReset(t *testing.T) {
 
 		// restart-vat: bob (v2) still greets; alice (v1) starts once more
 		// from her baggage, in a new worker, without a second bootstrap.
+		var first statusJSON
+		ok(t, sock, &first, "status")
+		if len(first.Vats) != 2 {
+			t.Fatalf("vats at start: %+v", first.Vats)
+		}
 		if out := ok(t, sock, nil, "restart-vat", "v2"); out != `{"vatId":"v2","restarted":true}` {
 			t.Fatalf("restart-vat v2: %s", out)
 		}
@@ -108,7 +113,10 @@ func TestClientRevokeRestartReset(t *testing.T) {
 		}
 
 		// reset: every worker stopped, no vat, no subcluster; the daemon
-		// keeps serving.
+		// keeps serving. The workers restart-vat replaced exit by
+		// themselves, maybe only now.
+		replaced := []int{first.Vats[0].PID, first.Vats[1].PID}
+		testutil.WaitFor(t, testutil.Patience, "the workers restart-vat replaced to exit", func() bool { return allGone(replaced) })
 		workers := d.workers()
 		if len(workers) != 2 {
 			t.Fatalf("workers before reset: %v", workers)
