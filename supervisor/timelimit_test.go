@@ -86,20 +86,6 @@ func flush(id uint64) *workerpb.Delivery {
 	return &workerpb.Delivery{Id: id, Kind: &workerpb.Delivery_Flush{Flush: &workerpb.Empty{}}}
 }
 
-// runLong is run for a delivery that may wait out a limit.
-func runLong(t *testing.T, v *vatLoop, d *workerpb.Delivery) *workerpb.DeliveryResult {
-	t.Helper()
-	got := make(chan *workerpb.DeliveryResult, 1)
-	v.jobs <- job{d: d, reply: func(r *workerpb.DeliveryResult) { got <- r }}
-	select {
-	case r := <-got:
-		return r
-	case <-time.After(60 * time.Second):
-		t.Fatalf("delivery %d: no result: the vat code was not interrupted", d.GetId())
-		return nil
-	}
-}
-
 func mustSucceed(t *testing.T, r *workerpb.DeliveryResult) {
 	t.Helper()
 	if r.GetError() != "" || r.GetTimeLimitExceeded() {
@@ -118,30 +104,30 @@ func mustBeOverLimit(t *testing.T, r *workerpb.DeliveryResult, id uint64, want s
 
 func TestTimeLimitInterruptsASpinningDelivery(t *testing.T) {
 	v, _ := startSpinVat(t)
-	mustSucceed(t, runLong(t, v, spinStart(t, generousLimit, "#null")))
-	mustSucceed(t, runLong(t, v, callRoot(2, "hello")))
-	if r := runLong(t, v, withID(testutil.Ping(), 3)); r.GetPong() != "pong" {
+	mustSucceed(t, run(t, v, spinStart(t, generousLimit, "#null")))
+	mustSucceed(t, run(t, v, callRoot(2, "hello")))
+	if r := run(t, v, withID(testutil.Ping(), 3)); r.GetPong() != "pong" {
 		t.Fatalf("ping between deliveries answered %v", r)
 	}
 	want := "the delivery ran past the delivery time limit of 2s"
-	mustBeOverLimit(t, runLong(t, v, callRoot(4, "spin")), 4, want)
+	mustBeOverLimit(t, run(t, v, callRoot(4, "spin")), 4, want)
 	// The vat is broken for good: every later delivery, a ping too, gets
 	// the same answer.
-	mustBeOverLimit(t, runLong(t, v, callRoot(5, "hello")), 5, want)
-	mustBeOverLimit(t, runLong(t, v, withID(testutil.Ping(), 6)), 6, want)
+	mustBeOverLimit(t, run(t, v, callRoot(5, "hello")), 5, want)
+	mustBeOverLimit(t, run(t, v, withID(testutil.Ping(), 6)), 6, want)
 }
 
 func TestTimeLimitInterruptsASpinningBuildRootObject(t *testing.T) {
 	v, _ := startSpinVat(t)
 	want := "starting the vat (its bundle and buildRootObject) ran past the delivery time limit of 200ms"
-	mustBeOverLimit(t, runLong(t, v, spinStart(t, shortLimit, `#{"spinAtStart":true}`)), 1, want)
-	mustBeOverLimit(t, runLong(t, v, callRoot(2, "hello")), 2, want)
+	mustBeOverLimit(t, run(t, v, spinStart(t, shortLimit, `#{"spinAtStart":true}`)), 1, want)
+	mustBeOverLimit(t, run(t, v, callRoot(2, "hello")), 2, want)
 }
 
 func TestTimeLimitInterruptsASpinningTimerCallback(t *testing.T) {
 	v, spinning := startSpinVat(t)
-	mustSucceed(t, runLong(t, v, spinStart(t, generousLimit, "#null", "setTimeout")))
-	mustSucceed(t, runLong(t, v, callRoot(2, "spinLater")))
+	mustSucceed(t, run(t, v, spinStart(t, generousLimit, "#null", "setTimeout")))
+	mustSucceed(t, run(t, v, callRoot(2, "spinLater")))
 	select {
 	case <-spinning: // logged from the vat goroutine, as the callback starts
 	case <-time.After(60 * time.Second):
@@ -150,14 +136,14 @@ func TestTimeLimitInterruptsASpinningTimerCallback(t *testing.T) {
 	// A ping sent while the callback spins is answered once it is
 	// interrupted: the vat is broken by then.
 	want := "a timer or fetch callback between deliveries ran past the delivery time limit of 2s"
-	mustBeOverLimit(t, runLong(t, v, withID(testutil.Ping(), 3)), 3, want)
+	mustBeOverLimit(t, run(t, v, withID(testutil.Ping(), 3)), 3, want)
 	// The kernel is asked for a crank, so that its flush learns of it.
 	select {
 	case <-v.wantCrank:
 	default:
 		t.Fatal("no wantCrank after the callback ran past the limit")
 	}
-	mustBeOverLimit(t, runLong(t, v, flush(4)), 4, want)
+	mustBeOverLimit(t, run(t, v, flush(4)), 4, want)
 }
 
 // Any runtime is timed: the supervisor reads the limit from StartVat and
@@ -176,10 +162,10 @@ func TestTimeLimitWithAScriptedRuntime(t *testing.T) {
 	v := startVat(testutil.Logger(t), func(hclog.Logger, func()) (Runtime, error) { return rt, nil })
 	defer v.close(time.Second)
 	start := &workerpb.Delivery{Id: 1, Kind: &workerpb.Delivery_StartVat{StartVat: &workerpb.StartVat{DeliveryTimeLimitMs: 150}}}
-	mustSucceed(t, runLong(t, v, start))
+	mustSucceed(t, run(t, v, start))
 	want := "the delivery ran past the delivery time limit of 150ms"
-	mustBeOverLimit(t, runLong(t, v, withID(testutil.Message("o+0", "#[]"), 2)), 2, want)
-	mustBeOverLimit(t, runLong(t, v, withID(testutil.Ping(), 3)), 3, want)
+	mustBeOverLimit(t, run(t, v, withID(testutil.Message("o+0", "#[]"), 2)), 2, want)
+	mustBeOverLimit(t, run(t, v, withID(testutil.Ping(), 3)), 3, want)
 }
 
 type interruptibleRuntime struct {
