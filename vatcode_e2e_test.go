@@ -447,7 +447,7 @@ func TestVatCodeBadInput(t *testing.T) {
 		// returns is given up on sooner, yet far longer than any other
 		// delivery here takes on a busy machine. (A launch limit would
 		// bound the corpus's six starts together.)
-		e := startKernel(t, url, ocap.Options{DeliveryTimeout: 10 * time.Second})
+		e := startKernel(t, url, ocap.Options{DeliveryTimeout: 5 * time.Second})
 		alice := e.launch("vc-corpus.json").RootKref
 		for _, c := range []struct{ cluster, want string }{
 			{"vc-bad-syntax.json", `vat "bad": vc-bad-syntax.ts:5:18: Unexpected ";"`},
