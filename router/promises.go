@@ -77,7 +77,7 @@ func (r *Router) resolve(kp string, isRejected bool, data marshal.CapData) {
 	for _, vat := range subscribers {
 		r.k.Enqueue(runItem{Type: "notify", Vat: vat, KP: kp})
 	}
-	r.settled = append(r.settled, kp)
+	r.cur.settled = append(r.cur.settled, kp)
 	for _, f := range followers {
 		r.settleFollower(f, kp)
 	}

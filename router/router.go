@@ -69,28 +69,25 @@ type Router struct {
 	flushes  []string // vats with work done outside a delivery
 	// flushTurn says a flush goes before the next run-queue item.
 	flushTurn bool
-	exits     []vatExit     // vats that asked to exit during the crank
-	settled   []string      // promises settled by the current crank
-	calls     []serviceCall // service calls to start once the crank commits
+	exits     []vatExit // vats that asked to exit during the crank
 	// What cranks release once their writes are durable: those of the
-	// queued batch, and those of the batch being committed.
-	queuedSettled, inflightSettled []string
-	queuedCalls, inflightCalls     []serviceCall
-	services                       map[string]*service // by name
-	serviceByKref                  map[string]*service
-	ioClosers                      map[string][]func() // by subcluster
-	fatal                          error               // a commit failed: the loop refuses further cranks
+	// crank being run, of the queued batch, and of the batch being
+	// committed.
+	cur, queued, inflight released
+	services              map[string]*service // by name
+	serviceByKref         map[string]*service
+	ioClosers             map[string][]func() // by subcluster
+	fatal                 error               // a commit failed: the loop refuses further cranks
 	// restored is set once Restore has loaded the tables and restarted the
 	// vats: only then may the run queue move.
 	restored bool
-	// The host view (see hostView): changes of the current crank, and the
-	// views that go out with the queued batch and the batch in flight.
-	viewDirty                bool
-	revokedNow               []string
-	wiped                    bool
-	queuedView, inflightView *hostView
-	view                     atomic.Pointer[hostView]
-	issued                   atomic.Pointer[issued]
+	// What the current crank changed of the host view (see hostView),
+	// and the view hosts read.
+	viewDirty  bool
+	revokedNow []string
+	wiped      bool
+	view       atomic.Pointer[hostView]
+	issued     atomic.Pointer[issued]
 
 	// killing counts workers being killed off the loop; Stop waits for them.
 	killing sync.WaitGroup
@@ -103,6 +100,29 @@ type Router struct {
 	handles map[string]vatHandle
 	waiters map[string]chan Settlement
 	stopped bool
+}
+
+// released is what cranks hand out once their writes are durable: the
+// settlements hosts wait for, the service calls they decided, and the host
+// view they changed.
+type released struct {
+	settled []string
+	calls   []serviceCall
+	view    *hostView // nil when unchanged
+}
+
+// add takes on what later cranks release.
+func (rel *released) add(later *released) {
+	rel.settled = append(rel.settled, later.settled...)
+	rel.calls = append(rel.calls, later.calls...)
+	if later.view != nil {
+		rel.view = later.view
+	}
+	later.reset()
+}
+
+func (rel *released) reset() {
+	rel.settled, rel.calls, rel.view = rel.settled[:0], rel.calls[:0], nil
 }
 
 // vatHandle is a running vat's worker as host reads see it.
@@ -278,11 +298,7 @@ func (r *Router) pump() {
 	if r.fatal != nil || !r.k.StartBatch() {
 		return
 	}
-	r.inflightSettled, r.queuedSettled = append(r.inflightSettled, r.queuedSettled...), r.queuedSettled[:0]
-	r.inflightCalls, r.queuedCalls = append(r.inflightCalls, r.queuedCalls...), r.queuedCalls[:0]
-	if r.queuedView != nil {
-		r.inflightView, r.queuedView = r.queuedView, nil
-	}
+	r.inflight.add(&r.queued)
 }
 
 // committed handles a finished batch: hosts waiting on what it settled
@@ -295,12 +311,10 @@ func (r *Router) committed(res keeper.BatchResult) {
 	}
 	// The view first: a host woken by a settlement then reads a status at
 	// least as new.
-	r.publishView(r.inflightView)
-	r.inflightView = nil
-	r.wakeWaiters(r.inflightSettled)
-	r.inflightSettled = r.inflightSettled[:0]
-	r.startCalls(r.inflightCalls)
-	r.inflightCalls = r.inflightCalls[:0]
+	r.publishView(r.inflight.view)
+	r.wakeWaiters(r.inflight.settled)
+	r.startCalls(r.inflight.calls)
+	r.inflight.reset()
 	r.pump()
 }
 
@@ -395,9 +409,7 @@ func (r *Router) peekSafe() (item runItem, ok bool) {
 func (r *Router) crank(fn func() error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			r.k.Abort()
-			r.dropView()
-			r.settled, r.exits, r.calls = r.settled[:0], r.exits[:0], r.calls[:0]
+			r.abortCrank()
 			if se, ok := p.(keeper.StoreError); ok {
 				err = se
 				r.fail(se)
@@ -411,22 +423,18 @@ func (r *Router) crank(fn func() error) (err error) {
 		return stopped(r.fatal)
 	}
 	if err := fn(); err != nil {
-		r.k.Abort()
-		r.dropView()
-		r.settled, r.exits, r.calls = r.settled[:0], r.exits[:0], r.calls[:0]
+		r.abortCrank()
 		return err
 	}
 	r.k.Seal()
 	r.sealView()
-	r.queuedSettled = append(r.queuedSettled, r.settled...)
-	r.queuedCalls = append(r.queuedCalls, r.calls...)
-	r.settled, r.calls = r.settled[:0], r.calls[:0]
+	r.queued.add(&r.cur)
 	r.pump()
-	if !r.k.Pending() && r.queuedView != nil {
+	if !r.k.Pending() && r.queued.view != nil {
 		// Nothing to commit (a crank that wrote nothing new): the view is
 		// as durable as it will get.
-		r.publishView(r.queuedView)
-		r.queuedView = nil
+		r.publishView(r.queued.view)
+		r.queued.view = nil
 	}
 	for len(r.exits) > 0 {
 		e := r.exits[0]
@@ -434,6 +442,14 @@ func (r *Router) crank(fn func() error) (err error) {
 		r.afterCrank(r.crank(func() error { r.terminateVat(e.vat, e.reason); return nil }))
 	}
 	return nil
+}
+
+// abortCrank forgets everything the crank in progress did.
+func (r *Router) abortCrank() {
+	r.k.Abort()
+	r.dropView()
+	r.cur.reset()
+	r.exits = r.exits[:0]
 }
 
 // fail stops all further cranks: the store refused a commit or a read (or

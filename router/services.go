@@ -99,7 +99,7 @@ func (r *Router) callService(target string, item runItem) error {
 		}
 		r.k.SetServiceCall(item.Result, svc.name)
 	}
-	r.calls = append(r.calls, serviceCall{svc: svc, method: method, args: args, result: item.Result})
+	r.cur.calls = append(r.cur.calls, serviceCall{svc: svc, method: method, args: args, result: item.Result})
 	return nil
 }
 

@@ -3,6 +3,7 @@ package router
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strconv"
 )
 
@@ -29,34 +30,37 @@ func (r *Router) viewChanged() { r.viewDirty = true }
 // sealView builds the next view, if the crank that just sealed changed it;
 // it goes out with that crank's commit.
 func (r *Router) sealView() {
-	if !r.viewDirty && len(r.revokedNow) == 0 {
+	if !r.viewDirty && len(r.revokedNow) == 0 && !r.wiped {
 		return
 	}
-	base := r.queuedView
+	// The newest view so far: that of the queued batch, else that of the
+	// batch in flight, else the published one.
+	base := r.queued.view
+	if base == nil {
+		base = r.inflight.view
+	}
 	if base == nil {
 		base = r.view.Load()
 	}
-	v := &hostView{vats: base.vats, subclusters: base.subclusters, systems: base.systems, revoked: base.revoked}
+	v := *base
 	if r.viewDirty {
 		v.vats, v.subclusters, v.systems = r.statusNow()
-	}
-	if len(r.revokedNow) > 0 {
-		v.revoked = make(map[string]bool, len(base.revoked)+len(r.revokedNow))
-		for kref := range base.revoked {
-			v.revoked[kref] = true
-		}
-		for _, kref := range r.revokedNow {
-			v.revoked[kref] = true
-		}
 	}
 	if r.wiped {
 		v.revoked = map[string]bool{}
 	}
-	r.viewDirty, r.revokedNow, r.wiped = false, r.revokedNow[:0], false
-	r.queuedView = v
+	if len(r.revokedNow) > 0 {
+		v.revoked = maps.Clone(v.revoked)
+		for _, kref := range r.revokedNow {
+			v.revoked[kref] = true
+		}
+	}
+	r.dropView()
+	r.cur.view = &v
 }
 
-// dropView forgets the changes of a crank that aborted.
+// dropView forgets what the current crank changed of the view (sealed
+// into a new view, or aborted).
 func (r *Router) dropView() { r.viewDirty, r.revokedNow, r.wiped = false, r.revokedNow[:0], false }
 
 // publishView makes the view of the cranks just committed the hosts' one.
