@@ -141,8 +141,7 @@ func (r *Router) deliver(vat string, d *workerpb.Delivery) error {
 	defer cancel()
 	res, err := w.Deliver(ctx, d)
 	if err != nil {
-		r.kill(w)
-		r.dropWorker(vat)
+		r.stopWorker(vat)
 		if errors.Is(err, context.DeadlineExceeded) {
 			return &timeLimitError{vat, pastLimit(r.cfg.DeliveryTimeout)}
 		}
@@ -151,8 +150,7 @@ func (r *Router) deliver(vat string, d *workerpb.Delivery) error {
 	delete(r.failures, vat)
 	if res.TimeLimitExceeded {
 		// The worker stopped the vat itself; its state is not to be trusted.
-		r.kill(w)
-		r.dropWorker(vat)
+		r.stopWorker(vat)
 		return &timeLimitError{vat, res.Error}
 	}
 	if res.Error != "" {

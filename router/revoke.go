@@ -3,8 +3,6 @@ package router
 import (
 	"context"
 	"fmt"
-
-	"github.com/ocapgo/ocap/platform"
 )
 
 // Revoke makes an object unreachable for good: every send to it, including
@@ -37,12 +35,9 @@ func (r *Router) checkObject(kref string) error {
 // Reset stops every vat and wipes all kernel state; registered services
 // stay registered (under new krefs). For debugging.
 func (r *Router) Reset(ctx context.Context) error {
-	var workers []platform.Worker
-	err := r.do(ctx, func() error {
-		for vat, w := range r.workers {
-			workers = append(workers, w)
-			r.kill(w)
-			r.dropWorker(vat)
+	killed, err := r.doKilling(ctx, func() error {
+		for vat := range r.workers {
+			r.stopWorker(vat)
 		}
 		if err := r.sync(); err != nil {
 			return err
@@ -71,5 +66,5 @@ func (r *Router) Reset(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return awaitExits(ctx, workers)
+	return awaitExits(ctx, killed)
 }

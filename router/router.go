@@ -91,6 +91,9 @@ type Router struct {
 
 	// killing counts workers being killed off the loop; Stop waits for them.
 	killing sync.WaitGroup
+	// killed collects the workers the host request being run kills (see
+	// doKilling); nil otherwise.
+	killed *[]platform.Worker
 
 	mu      sync.Mutex
 	failure error         // r.fatal, readable from any goroutine
@@ -277,9 +280,21 @@ func (r *Router) guard(what string, fn func()) {
 	fn()
 }
 
+// doKilling is do for host requests that end vats: it also returns the
+// workers the request killed, for the caller to wait for, off the loop.
+func (r *Router) doKilling(ctx context.Context, fn func() error) ([]platform.Worker, error) {
+	var killed []platform.Worker
+	err := r.do(ctx, func() error {
+		r.killed = &killed
+		return fn()
+	})
+	return killed, err
+}
+
 // runOp runs a host request as a crank and answers once it is durable:
 // what a host is told has happened has been committed.
 func (r *Router) runOp(fn func() error) (err error) {
+	defer func() { r.killed = nil }()
 	defer func() {
 		if p := recover(); p != nil {
 			r.log.Error("internal kernel error after a host request", "panic", p, "stack", string(debug.Stack()))
@@ -501,9 +516,8 @@ func (r *Router) Stop(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	for vat, w := range r.workers {
-		r.kill(w)
-		r.dropWorker(vat)
+	for vat := range r.workers {
+		r.stopWorker(vat)
 	}
 	r.killing.Wait()
 	r.closeChannels("")

@@ -67,9 +67,17 @@ func (e *BootstrapError) Error() string {
 // fails anywhere leaves nothing behind: workers are killed and every record
 // of the subcluster deleted.
 func (r *Router) Launch(ctx context.Context, spec SubclusterSpec) (*LaunchResult, error) {
+	// killed gathers the workers the launch's steps kill, so that a failed
+	// launch returns once they have all exited.
+	var killed []platform.Worker
+	do := func(ctx context.Context, fn func() error) error {
+		ks, err := r.doKilling(ctx, fn)
+		killed = append(killed, ks...)
+		return err
+	}
 	var sc subclusterRecord
 	var roots []string
-	err := r.do(ctx, func() error {
+	err := do(ctx, func() error {
 		if err := r.createSubcluster(spec, &sc); err != nil {
 			return err
 		}
@@ -82,22 +90,23 @@ func (r *Router) Launch(ctx context.Context, spec SubclusterSpec) (*LaunchResult
 	if err != nil {
 		return nil, err
 	}
-	// launched holds every worker the launch started, to wait for them
-	// if it fails.
-	var launched []platform.Worker
+	// ended says why vat i is gone, if it ended while the subcluster
+	// launched (it exited, or broke the protocol).
+	ended := func(i int) error {
+		if _, ok := r.vat(sc.Vats[i]); ok {
+			return nil
+		}
+		why, _ := r.k.ObjectGone(roots[i])
+		return fmt.Errorf("vat %s (%s) ended while its subcluster launched: %s", sc.Vats[i], sc.VatNames[i], why)
+	}
 	fail := func(err error) (*LaunchResult, error) {
-		// The launch's own context may be what ran out: clean up regardless,
-		// and return once every worker it started has exited (those its
-		// vats were restarted in included).
-		started := append(launched, r.workersOf(sc.Vats)...)
-		if cerr := r.do(context.Background(), func() error { r.removeSubcluster(sc.ID, "its launch failed"); return nil }); cerr != nil {
+		// The launch's own context may be what ran out: clean up regardless.
+		if cerr := do(context.Background(), func() error { r.removeSubcluster(sc.ID, "its launch failed"); return nil }); cerr != nil {
 			// A stopping kernel kills its workers itself.
 			r.log.Error("cleaning up a failed launch", "subcluster", sc.ID, "error", cerr)
 			return nil, err
 		}
-		for _, w := range started {
-			<-w.Done()
-		}
+		_ = awaitExits(context.Background(), killed)
 		return nil, err
 	}
 	// Worker processes start all at once (most of a launch is process
@@ -106,16 +115,15 @@ func (r *Router) Launch(ctx context.Context, spec SubclusterSpec) (*LaunchResult
 	if err != nil {
 		return fail(err)
 	}
-	launched = slices.Clone(workers)
-	for i, id := range sc.Vats {
-		err := r.do(ctx, func() error {
+	for i := range sc.Vats {
+		err := do(ctx, func() error {
 			w := workers[i]
 			workers[i] = nil
-			rec, ok := r.vat(id)
-			if !ok {
+			if err := ended(i); err != nil {
 				r.kill(w)
-				return fmt.Errorf("vat %s was terminated while its subcluster launched", id)
+				return err
 			}
+			rec, _ := r.vat(sc.Vats[i])
 			return r.startVatIn(ctx, rec, w)
 		})
 		if err != nil {
@@ -125,13 +133,10 @@ func (r *Router) Launch(ctx context.Context, spec SubclusterSpec) (*LaunchResult
 	}
 	var ch chan Settlement
 	var kp string
-	err = r.do(ctx, func() error {
-		// A vat may have ended while it started (it exited, or broke the
-		// protocol): the launch fails, saying so.
-		for i, id := range sc.Vats {
-			if _, ok := r.vat(id); !ok {
-				why, _ := r.k.ObjectGone(roots[i])
-				return fmt.Errorf("vat %s (%s) ended while its subcluster launched: %s", id, sc.VatNames[i], why)
+	err = do(ctx, func() error {
+		for i := range sc.Vats {
+			if err := ended(i); err != nil {
+				return err
 			}
 		}
 		methargs, err := r.bootstrapMessage(&sc)
@@ -153,7 +158,7 @@ func (r *Router) Launch(ctx context.Context, spec SubclusterSpec) (*LaunchResult
 	if s.Rejected {
 		return fail(&BootstrapError{Data: s.Data})
 	}
-	err = r.do(ctx, func() error {
+	err = do(ctx, func() error {
 		// Re-read: a vat terminated during bootstrap has left the list.
 		cur, ok := r.k.Subcluster(sc.ID)
 		if !ok {
@@ -219,19 +224,6 @@ func (r *Router) killAll(workers []platform.Worker) {
 		}
 	}
 	wg.Wait()
-}
-
-// workersOf returns the running workers of vats.
-func (r *Router) workersOf(vats []string) []platform.Worker {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []platform.Worker
-	for _, id := range vats {
-		if h, ok := r.handles[id]; ok {
-			out = append(out, h.worker)
-		}
-	}
-	return out
 }
 
 // createSubcluster writes the records of a launching subcluster: its vats,
@@ -324,20 +316,17 @@ func (r *Router) deleteSubcluster(sc *subclusterRecord, reason string) {
 // killed. It returns once they have exited; the crank loop does not wait
 // for them.
 func (r *Router) Terminate(ctx context.Context, id string) error {
-	var workers []platform.Worker
-	err := r.do(ctx, func() error {
-		sc, ok := r.k.Subcluster(id)
-		if !ok {
+	killed, err := r.doKilling(ctx, func() error {
+		if _, ok := r.k.Subcluster(id); !ok {
 			return fmt.Errorf("%w %q", ErrUnknownSubcluster, id)
 		}
-		workers = r.workersOf(sc.Vats)
 		r.removeSubcluster(id, "was terminated")
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	return awaitExits(ctx, workers)
+	return awaitExits(ctx, killed)
 }
 
 // awaitExits waits for workers being killed to exit.

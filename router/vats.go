@@ -29,10 +29,14 @@ func (r *Router) launchWorker(rec *vatRecord) (platform.Worker, error) {
 }
 
 // startVatIn runs buildRootObject in a worker already launched for rec.
-func (r *Router) startVatIn(ctx context.Context, rec *vatRecord, w platform.Worker) error {
+func (r *Router) startVatIn(ctx context.Context, rec *vatRecord, w platform.Worker) (err error) {
+	defer func() {
+		if err != nil {
+			r.kill(w)
+		}
+	}()
 	script, ok := r.k.Bundle(rec.Bundle)
 	if !ok {
-		r.kill(w)
 		return fmt.Errorf("vat %s (%s): its bundle %s is missing from the store", rec.ID, rec.Name, rec.Bundle)
 	}
 	var store []*workerpb.VatstoreEntry
@@ -60,15 +64,12 @@ func (r *Router) startVatIn(ctx context.Context, rec *vatRecord, w platform.Work
 	r.obs.Delivery("startVat")
 	res, err := w.Deliver(dctx, &workerpb.Delivery{Kind: &workerpb.Delivery_StartVat{StartVat: start}})
 	if err != nil {
-		r.kill(w)
 		return fmt.Errorf("vat %s (%s) did not start: %w", rec.ID, rec.Name, err)
 	}
 	if res.Error != "" {
-		r.kill(w)
 		return fmt.Errorf("vat %s (%s) did not start: %s", rec.ID, rec.Name, res.Error)
 	}
 	if err := r.syscalls(rec.ID, res.Syscalls); err != nil {
-		r.kill(w)
 		return fmt.Errorf("vat %s (%s) did not start: %w", rec.ID, rec.Name, err)
 	}
 	r.addWorker(rec.ID, rec.Subcluster, w)
@@ -94,10 +95,7 @@ func (r *Router) restartVatIn(id string, fresh platform.Worker) error {
 		}
 		return fmt.Errorf("%w %s", ErrUnknownVat, id)
 	}
-	if w, ok := r.workers[id]; ok {
-		r.kill(w)
-		r.dropWorker(id)
-	}
+	r.stopWorker(id)
 	for _, e := range r.k.CList(id) {
 		vref, kref := e.Vref, e.Kref
 		kind, mine, ok := parseVref(vref)
@@ -124,10 +122,7 @@ func (r *Router) restartVatIn(id string, fresh platform.Worker) error {
 // terminateVat kills a vat for good: its worker dies, its exports answer
 // VAT_TERMINATED, the promises it decided are rejected, its tables go.
 func (r *Router) terminateVat(id, reason string) {
-	if w, ok := r.workers[id]; ok {
-		r.kill(w)
-		r.dropWorker(id)
-	}
+	r.stopWorker(id)
 	rec, ok := r.vat(id)
 	if !ok {
 		return
@@ -216,9 +211,21 @@ func (r *Router) dropWorker(vat string) {
 	r.mu.Unlock()
 }
 
+// stopWorker kills vat's worker, if it has one, and forgets it.
+func (r *Router) stopWorker(vat string) {
+	if w, ok := r.workers[vat]; ok {
+		r.kill(w)
+		r.dropWorker(vat)
+	}
+}
+
 // kill kills a worker off the loop: a worker may take a moment to exit,
-// and terminating a large subcluster must not hold every other vat up.
+// and terminating a large subcluster must not hold every other vat up. A
+// host request run by doKilling learns which workers it killed.
 func (r *Router) kill(w platform.Worker) {
+	if r.killed != nil {
+		*r.killed = append(*r.killed, w)
+	}
 	r.killing.Add(1)
 	go func() {
 		defer r.killing.Done()
