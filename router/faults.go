@@ -47,8 +47,8 @@ func (r *Router) afterCrank(err error) {
 		r.afterCrank(r.crank(func() error { r.terminateVat(late.vat, late.reason); return nil }))
 	case errors.As(err, &died):
 		d := r.failures[died.vat]
-		if d.work != r.current {
-			d = deaths{work: r.current}
+		if work := workName(r.current); d.work != work {
+			d = deaths{work: work}
 		}
 		d.count++
 		r.failures[died.vat] = d

@@ -62,10 +62,10 @@ type Router struct {
 	// Loop-owned state.
 	workers map[string]platform.Worker
 	// failures counts, per vat, its worker's deaths while handling one
-	// piece of work (current names it): a second death on the same work
-	// terminates the vat.
+	// piece of work (current is the crank's: a run-queue item, or a flush):
+	// a second death on the same work terminates the vat.
 	failures map[string]deaths
-	current  string
+	current  runItem
 	flushes  []string // vats with work done outside a delivery
 	// flushTurn says a flush goes before the next run-queue item.
 	flushTurn bool
@@ -350,12 +350,11 @@ func (r *Router) sync() error {
 func (r *Router) step() bool {
 	// Outside-delivery work and the run queue take turns: vats whose
 	// timers keep firing cannot starve the queue.
-	item, queued := r.peekSafe()
-	if len(r.flushes) > 0 && (r.flushTurn || !queued) {
+	if len(r.flushes) > 0 && (r.flushTurn || r.queueLengthSafe() == 0) {
 		r.flushTurn = false
 		vat := r.flushes[0]
-		r.current = "flush " + vat
-		defer func() { r.current = "" }()
+		r.current = runItem{Type: "flush", Vat: vat}
+		defer func() { r.current = runItem{} }()
 		r.flushes = r.flushes[1:]
 		start := time.Now()
 		err := r.crank(func() error { return r.flush(vat) })
@@ -363,12 +362,13 @@ func (r *Router) step() bool {
 		r.afterCrank(err)
 		return true
 	}
+	item, queued := r.peekSafe()
 	if !queued {
 		return false
 	}
 	r.flushTurn = true
-	r.current = workName(item)
-	defer func() { r.current = "" }()
+	r.current = item
+	defer func() { r.current = runItem{} }()
 	start := time.Now()
 	err := r.crank(func() error {
 		r.k.Pop()
