@@ -29,12 +29,28 @@ func (k *Keeper) SetObjectGone(ko, why string) { k.set(objectKey(ko)+".gone", wh
 // IsRevoked reports whether ko was revoked.
 func (k *Keeper) IsRevoked(ko string) bool { return k.has(objectKey(ko) + ".revoked") }
 
-// RevokedObjects lists every revoked object.
+// RevokedObjects lists every revoked object. The kernel asks at start-up,
+// right after Load: then every key is in memory, and reading it there
+// spares a second pass over the store.
 func (k *Keeper) RevokedObjects() []string {
 	var out []string
-	for _, e := range k.scan("o.") {
-		if ko, ok := strings.CutSuffix(e.key, ".revoked"); ok {
+	add := func(key string) {
+		if ko, ok := strings.CutSuffix(key, ".revoked"); ok && strings.HasPrefix(ko, "o.") && k.has(key) {
 			out = append(out, strings.TrimPrefix(ko, "o."))
+		}
+	}
+	if !k.complete {
+		for _, e := range k.scan("o.") {
+			add(e.key)
+		}
+		return out
+	}
+	for key := range k.cache {
+		add(key)
+	}
+	for key := range k.buf {
+		if _, cached := k.cache[key]; !cached {
+			add(key)
 		}
 	}
 	return out

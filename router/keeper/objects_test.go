@@ -76,3 +76,30 @@ func TestObjectGoneAndRevoked(t *testing.T) {
 		}
 	})
 }
+
+// RevokedObjects sees revocations of every stage; after Load it reads
+// memory, not the store.
+func TestRevokedObjects(t *testing.T) {
+	forEachStore(t, func(t *testing.T, url string) {
+		st := wrapStore(openStore(t, url))
+		k := New(st)
+		var a, b, c string
+		committed(t, k, func() {
+			a, b, c = k.NewObject("v1"), k.NewObject("v1"), k.NewObject("v1")
+			k.SetRevoked(a)
+		})
+		crank(k, func() { k.SetRevoked(b) }) // sealed, not durable
+		equal(t, "before Load", sorted(k.RevokedObjects()), sorted([]string{a, b}))
+		flush(t, k)
+
+		k = New(st)
+		if err := k.Load(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		st.setFailScan(errInjected)
+		k.SetRevoked(c) // in the crank being run
+		equal(t, "after Load", sorted(k.RevokedObjects()), sorted([]string{a, b, c}))
+		k.Abort()
+		equal(t, "after the crank aborted", sorted(k.RevokedObjects()), sorted([]string{a, b}))
+	})
+}
