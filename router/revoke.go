@@ -2,7 +2,6 @@ package router
 
 import (
 	"context"
-	"fmt"
 )
 
 // Revoke makes an object unreachable for good: every send to it, including
@@ -23,13 +22,10 @@ func (r *Router) Revoke(ctx context.Context, kref string) error {
 }
 
 func (r *Router) checkObject(kref string) error {
-	if err := r.checkKref(kref); err != nil {
-		return err
-	}
-	if kref[1] != 'o' {
-		return fmt.Errorf("%w %q: only objects can be revoked, not promises", ErrUnknownKref, kref)
-	}
-	return nil
+	return checkKref(kref, true, func() bool {
+		_, ok := r.k.ObjectOwner(kref)
+		return ok
+	})
 }
 
 // Reset stops every vat and wipes all kernel state; registered services

@@ -2,7 +2,6 @@ package router
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"strconv"
 )
@@ -149,15 +148,8 @@ func (r *Router) readable(ctx context.Context) error {
 
 // checkIssued checks an object kref against the committed counters.
 func (r *Router) checkIssued(kref string) error {
-	if !krefPattern.MatchString(kref) {
-		return fmt.Errorf("%w %q: a kref looks like ko12 or kp7", ErrUnknownKref, kref)
-	}
-	if kref[1] != 'o' {
-		return fmt.Errorf("%w %q: only objects can be revoked, not promises", ErrUnknownKref, kref)
-	}
-	n, err := strconv.ParseInt(kref[2:], 10, 64)
-	if err != nil || n >= r.issued.Load().objects {
-		return fmt.Errorf("%w %q: no such object or promise", ErrUnknownKref, kref)
-	}
-	return nil
+	return checkKref(kref, true, func() bool {
+		n, err := strconv.ParseInt(kref[2:], 10, 64)
+		return err == nil && n < r.issued.Load().objects
+	})
 }

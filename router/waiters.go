@@ -12,16 +12,26 @@ var krefPattern = regexp.MustCompile(`^k[op][1-9][0-9]*$`)
 
 // CheckKref reports whether kref is well formed and known to the kernel.
 func (r *Router) checkKref(kref string) error {
-	if !krefPattern.MatchString(kref) {
+	return checkKref(kref, false, func() bool {
+		if kref[1] == 'p' {
+			_, ok := r.k.Promise(kref)
+			return ok
+		}
+		_, ok := r.k.ObjectOwner(kref)
+		return ok
+	})
+}
+
+// checkKref says what is wrong with kref: not shaped like one, a promise
+// where only objects will do, or unknown (known is asked once the shape
+// is right).
+func checkKref(kref string, objectsOnly bool, known func() bool) error {
+	switch {
+	case !krefPattern.MatchString(kref):
 		return fmt.Errorf("%w %q: a kref looks like ko12 or kp7", ErrUnknownKref, kref)
-	}
-	var known bool
-	if kref[1] == 'p' {
-		_, known = r.k.Promise(kref)
-	} else {
-		_, known = r.k.ObjectOwner(kref)
-	}
-	if !known {
+	case objectsOnly && kref[1] != 'o':
+		return fmt.Errorf("%w %q: only objects can be revoked, not promises", ErrUnknownKref, kref)
+	case !known():
 		return fmt.Errorf("%w %q: no such object or promise", ErrUnknownKref, kref)
 	}
 	return nil
