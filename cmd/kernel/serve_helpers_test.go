@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/ocapgo/ocap/internal/testutil"
-	"github.com/ocapgo/ocap/store/storetest"
 )
 
 // The end-to-end tests run the kernel binary as real processes: `serve`
@@ -249,15 +248,14 @@ func (d *serveProc) wait(limit time.Duration) int {
 	}
 }
 
-// kill9 kills the daemon with SIGKILL and waits until it is gone and its
-// store free for the next one.
+// kill9 kills the daemon with SIGKILL and waits until it is gone. The
+// next daemon's store waits for a dead kernel's lock to go by itself.
 func (d *serveProc) kill9() {
 	d.t.Helper()
 	if err := d.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		d.t.Fatalf("kill -9 kernel serve: %v", err)
 	}
 	d.wait(testutil.Patience)
-	storetest.WaitReleased(d.t, d.url, d.pid())
 }
 
 // workers lists the live vat-worker processes whose parent is the daemon.

@@ -30,8 +30,9 @@ func lockKey(schema string) int64 {
 //
 // A kernel on this machine that just closed the store or died still holds
 // the lock until its PostgreSQL backend notices, which a busy server may
-// take a moment to do: while the holder names a process that no longer
-// runs here, lock tries again for up to deadHolderWait.
+// take a moment to do: while the holder is gone (it names a process that
+// no longer runs here, or let go as lock looked), lock tries again for up
+// to deadHolderWait.
 func lock(ctx context.Context, conn *pgx.Conn, cfg *config) error {
 	key := lockKey(cfg.schema)
 	deadline := time.Now().Add(deadHolderWait)
@@ -43,8 +44,8 @@ func lock(ctx context.Context, conn *pgx.Conn, cfg *config) error {
 		if ok {
 			return nil
 		}
-		who, pid := holder(ctx, conn, key)
-		if pid == 0 || processRuns(pid) || time.Now().After(deadline) {
+		who, gone := holder(ctx, conn, key)
+		if !gone || time.Now().After(deadline) {
 			return kv.Errorf(driver.ErrLocked, "store %s is in use by another kernel (%s)", cfg.location, who)
 		}
 		select {
@@ -59,7 +60,7 @@ func lock(ctx context.Context, conn *pgx.Conn, cfg *config) error {
 const kernelAppPrefix = "ocap kernel pid "
 
 // deadHolderWait bounds how long lock waits for a dead holder's session to end.
-const deadHolderWait = 10 * time.Second
+const deadHolderWait = 30 * time.Second
 
 // unlock releases the lock at once; closing the session would release it
 // only once the server has noticed.
@@ -75,8 +76,10 @@ func processRuns(pid int) bool {
 }
 
 // holder describes the session holding the lock key, as far as this role
-// may see it, and the kernel process it names (0 when it names none).
-func holder(ctx context.Context, conn *pgx.Conn, key int64) (string, int) {
+// may see it, and reports whether that holder is gone: no session holds
+// the key any more, or the session names a kernel process that no longer
+// runs on this machine.
+func holder(ctx context.Context, conn *pgx.Conn, key int64) (who string, gone bool) {
 	// pg_locks shows a bigint advisory key as its high and low 32 bits.
 	var pid int32
 	var app string
@@ -88,12 +91,16 @@ func holder(ctx context.Context, conn *pgx.Conn, key int64) (string, int) {
 		  AND l.classid::bigint = $1 AND l.objid::bigint = $2`,
 		int64(uint32(uint64(key)>>32)), int64(uint32(key))).Scan(&pid, &app)
 	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return "holder unknown", true
 	case err != nil:
-		return "holder unknown", 0
+		return "holder unknown", false
+	case strings.HasPrefix(app, kernelAppPrefix):
+		kernelPID, err := strconv.Atoi(strings.TrimPrefix(app, kernelAppPrefix))
+		return fmt.Sprintf("%s, PostgreSQL backend pid %d", app, pid), err == nil && !processRuns(kernelPID)
 	case app != "":
-		kernelPID, _ := strconv.Atoi(strings.TrimPrefix(app, kernelAppPrefix))
-		return fmt.Sprintf("%s, PostgreSQL backend pid %d", app, pid), kernelPID
+		return fmt.Sprintf("%s, PostgreSQL backend pid %d", app, pid), false
 	default:
-		return fmt.Sprintf("PostgreSQL backend pid %d", pid), 0
+		return fmt.Sprintf("PostgreSQL backend pid %d", pid), false
 	}
 }

@@ -7,8 +7,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -102,36 +100,5 @@ func exec(t testing.TB, base, sql string) {
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, sql); err != nil {
 		t.Fatalf("storetest: %s: %v", sql, err)
-	}
-}
-
-// WaitReleased waits until the kernel process pid, which has exited, no
-// longer holds the store at url. SQLite's lock ends with the process;
-// PostgreSQL ends a dead client's sessions, and with them its lock, only a
-// moment later, so a kernel started at once on the same store could find
-// it locked. store/postgres names its sessions "ocap kernel pid N".
-func WaitReleased(t testing.TB, url string, pid int) {
-	t.Helper()
-	if !strings.HasPrefix(url, "postgres") {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, PostgresBaseURL())
-	if err != nil {
-		t.Fatalf("storetest: connecting to the test PostgreSQL: %v", err)
-	}
-	defer conn.Close(context.Background())
-	name := "ocap kernel pid " + strconv.Itoa(pid)
-	for {
-		var n int
-		err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1`, name).Scan(&n)
-		if err != nil {
-			t.Fatalf("storetest: waiting for the sessions of %q to end: %v", name, err)
-		}
-		if n == 0 {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
