@@ -131,7 +131,7 @@ func (r *Router) deliver(vat string, d *workerpb.Delivery) error {
 	if !ok {
 		return &workerDiedError{vat, fmt.Errorf("vat %s has no running worker", vat)}
 	}
-	r.obs.Delivery(deliveryKind(d))
+	r.obs.Delivery(workerpb.DeliveryKind(d))
 	if r.log.IsTrace() {
 		r.traceDelivery(vat, d)
 	}
@@ -229,24 +229,5 @@ func (r *Router) traceDelivery(vat string, d *workerpb.Delivery) {
 		r.log.Trace("delivery", "vat", vat, "kind", "notify")
 	default:
 		r.log.Trace("delivery", "vat", vat, "kind", fmt.Sprintf("%T", d.Kind))
-	}
-}
-
-func deliveryKind(d *workerpb.Delivery) string {
-	switch d.Kind.(type) {
-	case *workerpb.Delivery_Message:
-		return "message"
-	case *workerpb.Delivery_Notify:
-		return "notify"
-	case *workerpb.Delivery_StartVat:
-		return "startVat"
-	case *workerpb.Delivery_Flush:
-		return "flush"
-	case *workerpb.Delivery_Ping:
-		return "ping"
-	case *workerpb.Delivery_StopVat:
-		return "stopVat"
-	default:
-		return "other"
 	}
 }

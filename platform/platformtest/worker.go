@@ -203,29 +203,9 @@ func (w *Worker) Kill() error {
 
 // describe returns the kind of a delivery, and a message's target and method.
 func describe(d *workerpb.Delivery) (kind, target, method string) {
-	switch k := d.Kind.(type) {
-	case *workerpb.Delivery_StartVat:
-		return KindStartVat, "", ""
-	case *workerpb.Delivery_Message:
-		m := k.Message
-		method, _, _ := decodeMethargs(m.GetMethargs())
+	if m := d.GetMessage(); m != nil {
+		method, _, _ = decodeMethargs(m.GetMethargs())
 		return KindMessage, m.GetTarget(), method
-	case *workerpb.Delivery_Notify:
-		return KindNotify, "", ""
-	case *workerpb.Delivery_Flush:
-		return KindFlush, "", ""
-	case *workerpb.Delivery_Ping:
-		return KindPing, "", ""
-	case *workerpb.Delivery_StopVat:
-		return KindStopVat, "", ""
-	case *workerpb.Delivery_BringOutYourDead:
-		return KindBringOutYourDead, "", ""
-	case *workerpb.Delivery_DropExports:
-		return KindDropExports, "", ""
-	case *workerpb.Delivery_RetireExports:
-		return KindRetireExports, "", ""
-	case *workerpb.Delivery_RetireImports:
-		return KindRetireImports, "", ""
 	}
-	return fmt.Sprintf("%T", d.Kind), "", ""
+	return workerpb.DeliveryKind(d), "", ""
 }
