@@ -293,19 +293,19 @@ func (r *Router) doKilling(ctx context.Context, fn func() error) ([]platform.Wor
 
 // runOp runs a host request as a crank and answers once it is durable:
 // what a host is told has happened has been committed.
-func (r *Router) runOp(fn func() error) (err error) {
+func (r *Router) runOp(fn func() error) error {
 	defer func() { r.killed = nil }()
-	defer func() {
-		if p := recover(); p != nil {
-			r.log.Error("internal kernel error after a host request", "panic", p, "stack", string(debug.Stack()))
-			err = &internalError{p}
-			r.fail(err)
+	err, answered := error(nil), false
+	r.guard("answering a host request", func() {
+		if err = r.crank(fn); err == nil {
+			err = r.sync()
 		}
-	}()
-	if err := r.crank(fn); err != nil {
-		return err
+		answered = true
+	})
+	if !answered {
+		return stopped(r.fatal)
 	}
-	return r.sync()
+	return err
 }
 
 // pump starts committing the queued cranks if no batch is in flight.
