@@ -127,7 +127,10 @@ func TestDie(t *testing.T) {
 	}
 }
 
-func TestHangUntilContextEnds(t *testing.T) {
+// hangingPing starts a worker whose pings hang, sends it one with ctx,
+// and returns the worker and the ping's error, once the ping is hanging.
+func hangingPing(t *testing.T, ctx context.Context) (*platformtest.Worker, <-chan error) {
+	t.Helper()
 	l := platformtest.New()
 	l.Define("bob", func(v *platformtest.Vat) error { return nil })
 	entered := make(chan struct{})
@@ -140,13 +143,18 @@ func TestHangUntilContextEnds(t *testing.T) {
 	})
 	w := launch(t, l)
 	mustDeliver(t, w, startVat("bob"))
-	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() {
 		_, err := w.Deliver(ctx, &workerpb.Delivery{Kind: &workerpb.Delivery_Ping{Ping: &workerpb.Empty{}}})
 		errc <- err
 	}()
 	<-entered
+	return w, errc
+}
+
+func TestHangUntilContextEnds(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	w, errc := hangingPing(t, ctx)
 	cancel()
 	if err := <-errc; !errors.Is(err, context.Canceled) {
 		t.Fatalf("Deliver: %v", err)
@@ -155,24 +163,7 @@ func TestHangUntilContextEnds(t *testing.T) {
 }
 
 func TestKillUnblocksHang(t *testing.T) {
-	l := platformtest.New()
-	l.Define("bob", func(v *platformtest.Vat) error { return nil })
-	entered := make(chan struct{})
-	l.Fault(func(d platformtest.Delivery) platformtest.Fault {
-		if d.Kind == platformtest.KindPing {
-			close(entered)
-			return platformtest.Hang
-		}
-		return platformtest.Answer
-	})
-	w := launch(t, l)
-	mustDeliver(t, w, startVat("bob"))
-	errc := make(chan error, 1)
-	go func() {
-		_, err := w.Deliver(context.Background(), &workerpb.Delivery{Kind: &workerpb.Delivery_Ping{Ping: &workerpb.Empty{}}})
-		errc <- err
-	}()
-	<-entered
+	w, errc := hangingPing(t, context.Background())
 	if err := w.Kill(); err != nil {
 		t.Fatal(err)
 	}
