@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/ocapgo/ocap/internal/safefile"
 )
 
 // ClusterConfig describes a subcluster: its vats, which one bootstraps, and
@@ -71,12 +73,16 @@ type SystemSubclusterConfig struct {
 	Config ClusterConfig `json:"config"`
 }
 
+// MaxClusterConfigBytes caps the size of a cluster config file.
+const MaxClusterConfigBytes = 1 << 20
+
 // LoadClusterConfig reads, parses and validates the cluster config file at
-// path. Dir becomes the file's folder (absolute), so relative sourceSpec and
-// bundleSpec paths resolve against it. Errors name the file, and for a
-// parse error the line and column.
+// path: a regular file of at most MaxClusterConfigBytes. Dir becomes the
+// file's folder (absolute), so relative sourceSpec and bundleSpec paths
+// resolve against it. Errors name the file, and for a parse error the line
+// and column, but quote nothing of a file that is not JSON.
 func LoadClusterConfig(path string) (*ClusterConfig, error) {
-	data, err := os.ReadFile(path)
+	data, err := safefile.ReadFile(path, MaxClusterConfigBytes)
 	if err != nil {
 		return nil, fmt.Errorf("reading cluster config: %w", err)
 	}
@@ -394,7 +400,7 @@ func (c *ClusterConfig) decode(data []byte) error {
 			if int(se.Offset) >= len(data) && strings.Contains(se.Error(), "end of JSON input") {
 				at = len(data)
 			}
-			return &configParseError{offset: at, msg: se.Error()}
+			return &configParseError{offset: at, msg: syntaxMessage(se.Error())}
 		}
 		return &configParseError{offset: len(data), msg: err.Error()}
 	}
@@ -431,6 +437,24 @@ func (c *ClusterConfig) decode(data []byte) error {
 		}
 	}
 	return nil
+}
+
+// quotedChar finds the offending character encoding/json quotes in a
+// syntax error.
+var quotedChar = regexp.MustCompile(`^invalid character '(.+?)' `)
+
+// syntaxMessage keeps the offending character of a syntax error only when
+// it is JSON punctuation: a file that is not JSON at all (a key, a
+// password file) must not have its first byte echoed back.
+func syntaxMessage(msg string) string {
+	m := quotedChar.FindStringSubmatchIndex(msg)
+	if m == nil {
+		return msg
+	}
+	if c := msg[m[2]:m[3]]; len(c) == 1 && strings.Contains("{}[]:,\"", c) {
+		return msg
+	}
+	return "invalid character " + msg[m[1]:]
 }
 
 // cfgMember is one key of a JSON object with the offsets of the key and of

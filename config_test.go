@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -21,7 +22,7 @@ func TestClusterConfigParseErrors(t *testing.T) {
 		{"truncated", `{"bootstrap": "a"`, `1:18: unexpected end of JSON input`},
 		{"empty", ``, `1:1: unexpected end of JSON input`},
 		{"trailing data", `{"bootstrap":"a","vats":{"a":{"sourceSpec":"a.js"}}} x`,
-			`1:54: invalid character 'x' after top-level value`},
+			`1:54: invalid character after top-level value`},
 		{"not an object", ` [1]`, `1:2: a cluster config must be a JSON object, not an array`},
 		{"unknown top-level field", "{\n  \"bootstrap\": \"a\",\n  \"vat\": {}\n}", `3:3: unknown field "vat"`},
 		{"unknown vat field", "{\"bootstrap\": \"a\", \"vats\": {\n \"a\": {\"sourcespec\": \"a.js\"}}}",
@@ -261,5 +262,43 @@ func TestLoadClusterConfig(t *testing.T) {
 
 	if _, err := LoadClusterConfig(filepath.Join(dir, "absent.json")); err == nil || !strings.Contains(err.Error(), "reading cluster config") {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// TestLoadClusterConfigRefusals: only a regular file of bounded size is
+// read, and an error about a file that is not a config quotes none of it.
+func TestLoadClusterConfigRefusals(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "shadow")
+	if err := os.WriteFile(secret, []byte("root:$6$Zsecret:19000:0:99999:7:::\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo.json")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.json")
+	if err := os.WriteFile(big, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(big, MaxClusterConfigBytes+1); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ path, want string }{
+		{"/dev/zero", "not a regular file (a device)"},
+		{fifo, "not a regular file (a FIFO)"},
+		{dir, "not a regular file (a directory)"},
+		{big, "file too large (over the 1 MiB limit)"},
+		{secret, "1:1: invalid character looking for beginning of value"},
+	}
+	for _, tc := range cases {
+		_, err := LoadClusterConfig(tc.path)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("LoadClusterConfig(%s): %v, want an error containing %q", tc.path, err, tc.want)
+			continue
+		}
+		if strings.Contains(err.Error(), "'r'") || strings.Contains(err.Error(), "Zsecret") {
+			t.Errorf("LoadClusterConfig(%s) quotes the file: %v", tc.path, err)
+		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
+	"strings"
 
 	"github.com/ocapgo/ocap/bundle"
 	"github.com/ocapgo/ocap/marshal"
@@ -86,7 +88,8 @@ func (k *Kernel) vatBundle(ctx context.Context, cfg *ClusterConfig, name string,
 	}
 	switch {
 	case vc.SourceSpec != "":
-		b, err := bundle.Build(ctx, cfg.ResolvePath(vc.SourceSpec))
+		path := cfg.ResolvePath(vc.SourceSpec)
+		b, err := bundle.BuildWithin(ctx, cfg.sourceRoot(path), path)
 		if err != nil {
 			return nil, fmt.Errorf("vat %q: %w", name, err)
 		}
@@ -99,6 +102,25 @@ func (k *Kernel) vatBundle(ctx context.Context, cfg *ClusterConfig, name string,
 		return b, nil
 	}
 	return nil, fmt.Errorf("vat %q: needs one of sourceSpec, bundleSpec or bundleName", name)
+}
+
+// sourceRoot is the folder a vat's source may read from: the config's
+// folder when the source lies in it (its node_modules included), else (or
+// for a config without a folder) the source's own folder. The config's
+// author chose where the source is; the source itself cannot import
+// anything outside that folder.
+func (c *ClusterConfig) sourceRoot(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return filepath.Dir(path)
+	}
+	if c.Dir == "" {
+		return filepath.Dir(abs)
+	}
+	if rel, err := filepath.Rel(c.Dir, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return c.Dir
+	}
+	return filepath.Dir(abs)
 }
 
 // withNetwork folds a vat's "network" entry into its platformConfig, where

@@ -29,9 +29,23 @@ const GlobalName = "__ocapVat"
 // sourceExtensions are the entry files Build accepts.
 var sourceExtensions = map[string]bool{".js": true, ".mjs": true, ".ts": true, ".mts": true}
 
-// Build bundles the vat source at path. It returns the cached bundle when
-// no file that went into the last build of path has changed.
+// Build bundles the vat source at path, which may import only files in
+// its own folder and below (see BuildWithin).
 func Build(ctx context.Context, path string) (*Bundle, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s: %w", path, err)
+	}
+	return BuildWithin(ctx, filepath.Dir(abs), abs)
+}
+
+// BuildWithin bundles the vat source at path, reading nothing outside the
+// folder root: the entry and every file it imports must lie below root
+// (node_modules below root included), be regular files, and stay under
+// MaxSourceFileBytes each and MaxSourceTotalBytes together; an absolute
+// import is refused. It returns the cached bundle when no file that went
+// into the last build of path has changed.
+func BuildWithin(ctx context.Context, root, path string) (*Bundle, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("bundle %s: %w", path, err)
@@ -39,19 +53,28 @@ func Build(ctx context.Context, path string) (*Bundle, error) {
 	if ext := filepath.Ext(abs); !sourceExtensions[ext] {
 		return nil, fmt.Errorf("bundle %s: unsupported source extension %q (want .js, .mjs, .ts or .mts)", path, ext)
 	}
-	if b := cached(abs); b != nil {
+	conf, err := newConfinement(root)
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s: %w", path, err)
+	}
+	defer conf.close()
+	if _, err := conf.within(abs); err != nil {
+		return nil, fmt.Errorf("bundle %s: %w", path, err)
+	}
+	key := conf.dir + "\x00" + abs
+	if b := cached(key, conf); b != nil {
 		return b, nil
 	}
-	b, inputs, err := build(ctx, abs)
+	b, inputs, err := build(ctx, abs, conf)
 	if err != nil {
 		return nil, err
 	}
-	remember(abs, b, inputs)
+	remember(key, conf, b, inputs)
 	return b, nil
 }
 
 // build runs esbuild once and returns the bundle and the files it read.
-func build(ctx context.Context, abs string) (*Bundle, []string, error) {
+func build(ctx context.Context, abs string, conf *confinement) (*Bundle, []string, error) {
 	builds.Add(1)
 	dir := filepath.Dir(abs)
 	esb, cerr := api.Context(api.BuildOptions{
@@ -67,7 +90,7 @@ func build(ctx context.Context, abs string) (*Bundle, []string, error) {
 		Target:        api.ES2017,
 		KeepNames:     true,
 		LogLevel:      api.LogLevelSilent,
-		Plugins:       []api.Plugin{builtinPlugin()},
+		Plugins:       []api.Plugin{builtinPlugin(), conf.plugin()},
 		Define:        implicitDefines,
 	})
 	if cerr != nil {

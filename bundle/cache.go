@@ -5,12 +5,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/ocapgo/ocap/internal/safefile"
 )
 
 // The cache keeps, per absolute entry path, the last bundle and a digest of
@@ -31,15 +32,15 @@ type cacheEntry struct {
 	digest string
 }
 
-// cached returns the remembered bundle for abs if its inputs are unchanged.
-func cached(abs string) *Bundle {
+// cached returns the remembered bundle for key if its inputs are unchanged.
+func cached(key string, conf *confinement) *Bundle {
 	cacheMu.Lock()
-	e, ok := cache[abs]
+	e, ok := cache[key]
 	cacheMu.Unlock()
 	if !ok {
 		return nil
 	}
-	d, err := digest(e.inputs)
+	d, err := digest(conf, e.inputs)
 	if err != nil || d != e.digest {
 		return nil
 	}
@@ -48,21 +49,26 @@ func cached(abs string) *Bundle {
 
 // remember stores a fresh bundle. Files that cannot be read now are left
 // out of the entry, which then never hits.
-func remember(abs string, b *Bundle, inputs []string) {
-	d, err := digest(inputs)
+func remember(key string, conf *confinement, b *Bundle, inputs []string) {
+	d, err := digest(conf, inputs)
 	if err != nil {
 		return
 	}
 	cacheMu.Lock()
-	cache[abs] = cacheEntry{bundle: b, inputs: inputs, digest: d}
+	cache[key] = cacheEntry{bundle: b, inputs: inputs, digest: d}
 	cacheMu.Unlock()
 }
 
-// digest hashes the paths and contents of files, in sorted path order.
-func digest(files []string) (string, error) {
+// digest hashes the paths and contents of files, in sorted path order,
+// reading them through the confinement as the build did.
+func digest(conf *confinement, files []string) (string, error) {
 	h := sha256.New()
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		rel, err := conf.within(f)
+		if err != nil {
+			return "", err
+		}
+		data, err := safefile.ReadFileIn(conf.root, rel, MaxSourceFileBytes)
 		if err != nil {
 			return "", fmt.Errorf("hash bundle input: %w", err)
 		}

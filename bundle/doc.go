@@ -46,6 +46,16 @@
 // anything else as `<file>:<line>:<column>: <message>` (line and column
 // 1-based). Files are named relative to the entry file's folder.
 //
+// # Confinement
+//
+// A build reads nothing outside its root folder (BuildWithin; Build uses
+// the entry's folder): every file, the entry included, is read through an
+// os.Root, so neither "..", nor a symbolic link, nor an absolute or file:
+// import reaches beyond it, and only regular files of at most
+// MaxSourceFileBytes (MaxSourceTotalBytes together) are read, whatever the
+// import attribute ("json", "text", "bytes"). The kernel passes the cluster
+// config's folder as the root, so node_modules below it resolve.
+//
 // # Cache
 //
 // Build remembers its last result per entry path for the life of the

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/ocapgo/ocap/internal/safefile"
 )
 
 // headerPrefix starts the comment line WriteFile puts before the script.
@@ -23,11 +25,11 @@ func WriteFile(b *Bundle, out string) error {
 	return nil
 }
 
-// Load reads a bundle file. A file written by WriteFile gives back the same
-// Script, Hash and Name; any other file is taken as a bare script named after
-// the file.
+// Load reads a bundle file: a regular file of at most MaxSourceTotalBytes.
+// A file written by WriteFile gives back the same Script, Hash and Name; any
+// other file is taken as a bare script named after the file.
 func Load(path string) (*Bundle, error) {
-	data, err := os.ReadFile(path)
+	data, err := safefile.ReadFile(path, MaxSourceTotalBytes)
 	if err != nil {
 		return nil, fmt.Errorf("load bundle: %w", err)
 	}
