@@ -64,6 +64,10 @@ func (f kernelFacet) TerminateSubcluster(ctx context.Context, id string) error {
 	return f.k.TerminateSubcluster(ctx, id)
 }
 
+func (f kernelFacet) TerminateVat(ctx context.Context, vatID string) error {
+	return f.k.TerminateVat(ctx, vatID)
+}
+
 func (f kernelFacet) GetSystemSubclusterRoot(name string) (string, error) {
 	return f.k.GetSystemSubclusterRoot(name)
 }

@@ -266,6 +266,13 @@ func (k *Kernel) TerminateSubcluster(ctx context.Context, id string) error {
 	return k.r.Terminate(ctx, id)
 }
 
+// TerminateVat ends one vat of a subcluster: its worker is killed, sends to
+// its objects reject with VAT_TERMINATED, the subcluster's other vats carry
+// on, and a subcluster whose last vat ends goes too.
+func (k *Kernel) TerminateVat(ctx context.Context, vatID string) error {
+	return k.r.TerminateVat(ctx, vatID)
+}
+
 // QueueMessage sends method(args...) to the object or promise kref and
 // waits for the result. A rejection comes back as *RemoteError (with the
 // rejection's CapData returned too).

@@ -223,6 +223,15 @@ func TestKernelFacet(t *testing.T) {
 		if !strings.Contains(got["message"].(string), "cluster config has no vats") {
 			t.Fatalf("a bad config from a vat: %v", got)
 		}
+		// terminateVat ends bob alone: alice, asking him, hears why.
+		vats := facet("getSubcluster", id).(map[string]any)["vats"].([]any)
+		facet("terminateVat", vats[1])
+		if _, err := e.call(rootKref, "hello", "again"); err == nil || !strings.Contains(err.Error(), "VAT_TERMINATED") {
+			t.Fatalf("alice after terminateVat of bob: %v", err)
+		}
+		if left := facet("getSubcluster", id).(map[string]any)["vats"].([]any); len(left) != 1 || left[0] != vats[0] {
+			t.Fatalf("the subcluster's vats after terminateVat(%v): %v", vats[1], left)
+		}
 		facet("terminateSubcluster", id)
 		if subs := facet("getSubclusters").([]any); len(subs) != 1 {
 			t.Fatalf("after terminateSubcluster: %v", subs)

@@ -2,6 +2,7 @@ package ocap_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -208,4 +209,48 @@ func TestSpinningVatIsTerminatedOnceBystanderAnswers(t *testing.T) {
 	if _, ok := e.pids()[victim]; ok {
 		t.Fatalf("the victim %s still has a worker", victim)
 	}
+}
+
+// TerminateVat ends one vat on request: its worker is gone when the call
+// returns, its objects answer VAT_TERMINATED, its subcluster's other vat
+// and other subclusters carry on, across a restart; ending the last vat
+// ends the subcluster.
+func TestTerminateVat(t *testing.T) {
+	forEachStore(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		e := startKernel(t, url, ocap.Options{})
+		other := e.launch("hello.json")
+		res := e.launch("terminations.json")
+		keeper, victim := subclusterVats(t, e, res.SubclusterID)
+		pid := e.pids()[victim]
+		if err := e.k.TerminateVat(ctx, victim); err != nil {
+			t.Fatal(err)
+		}
+		if alive(pid) {
+			t.Errorf("vat %s's worker %d outlived TerminateVat", victim, pid)
+		}
+		_, err := e.call(res.RootKref, "callVictim", "hello")
+		if want := "[KERNEL:VAT_TERMINATED] vat " + victim + " was terminated: terminateVat was called"; err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("calling the terminated vat: %v, want %s", err, want)
+		}
+		if err := e.k.TerminateVat(ctx, victim); !errors.Is(err, ocap.ErrUnknownVat) {
+			t.Fatalf("terminating it again: %v", err)
+		}
+		checkSurvivors(t, e, other.RootKref, []string{res.RootKref})
+		e.restart()
+		checkSurvivors(t, e, other.RootKref, []string{res.RootKref})
+		if _, vats := subclusterVatsOK(e, res.SubclusterID); !slices.Equal(vats, []string{keeper}) {
+			t.Fatalf("the subcluster's vats after a restart: %v", vats)
+		}
+
+		if err := e.k.TerminateVat(ctx, keeper); err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := subclusterVatsOK(e, res.SubclusterID); ok {
+			t.Fatalf("subcluster %s outlived its last vat", res.SubclusterID)
+		}
+		if got := e.mustCall(other.RootKref, "hello", "there"); got != "hello there, from Bob" {
+			t.Fatalf("the other subcluster: hello = %v", got)
+		}
+	})
 }

@@ -20,18 +20,19 @@ import (
 // The endpoints. Reads are GET; everything that acts is POST with a JSON
 // body.
 const (
-	PathStatus      = "/v1/status"      // GET
-	PathSubclusters = "/v1/subclusters" // GET
-	PathSystemRoot  = "/v1/system-root" // GET ?name=NAME
-	PathLaunch      = "/v1/launch"      // POST LaunchRequest
-	PathSend        = "/v1/send"        // POST SendRequest
-	PathTerminate   = "/v1/terminate"   // POST TerminateRequest
-	PathPingVat     = "/v1/ping-vat"    // POST PingVatRequest
-	PathRevoke      = "/v1/revoke"      // POST RevokeRequest
-	PathRevoked     = "/v1/revoked"     // GET ?kref=KREF
-	PathRestartVat  = "/v1/restart-vat" // POST RestartVatRequest
-	PathReset       = "/v1/reset"       // POST, empty body or {}
-	PathStop        = "/v1/stop"        // POST, empty body or {}
+	PathStatus       = "/v1/status"        // GET
+	PathSubclusters  = "/v1/subclusters"   // GET
+	PathSystemRoot   = "/v1/system-root"   // GET ?name=NAME
+	PathLaunch       = "/v1/launch"        // POST LaunchRequest
+	PathSend         = "/v1/send"          // POST SendRequest
+	PathTerminate    = "/v1/terminate"     // POST TerminateRequest
+	PathPingVat      = "/v1/ping-vat"      // POST PingVatRequest
+	PathRevoke       = "/v1/revoke"        // POST RevokeRequest
+	PathRevoked      = "/v1/revoked"       // GET ?kref=KREF
+	PathRestartVat   = "/v1/restart-vat"   // POST RestartVatRequest
+	PathTerminateVat = "/v1/terminate-vat" // POST TerminateVatRequest
+	PathReset        = "/v1/reset"         // POST, empty body or {}
+	PathStop         = "/v1/stop"          // POST, empty body or {}
 )
 
 // LaunchRequest asks the daemon to launch the cluster config file at Path.
@@ -122,6 +123,18 @@ type RestartVatRequest struct {
 type RestartVatResponse struct {
 	VatID     string `json:"vatId"`
 	Restarted bool   `json:"restarted"`
+}
+
+// TerminateVatRequest names the vat to terminate, one vat of a
+// subcluster.
+type TerminateVatRequest struct {
+	VatID string `json:"vatId"`
+}
+
+// TerminateVatResponse confirms a termination: the vat's worker has exited.
+type TerminateVatResponse struct {
+	VatID      string `json:"vatId"`
+	Terminated bool   `json:"terminated"`
 }
 
 // ResetResponse confirms a reset: every vat stopped, all state wiped.

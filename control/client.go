@@ -134,6 +134,13 @@ func (c *Client) RestartVat(ctx context.Context, id string) error {
 	return c.do(ctx, http.MethodPost, PathRestartVat, RestartVatRequest{VatID: id}, &out)
 }
 
+// TerminateVat ends the vat id, one vat of a subcluster, and returns once
+// its worker has exited.
+func (c *Client) TerminateVat(ctx context.Context, id string) error {
+	var out TerminateVatResponse
+	return c.do(ctx, http.MethodPost, PathTerminateVat, TerminateVatRequest{VatID: id}, &out)
+}
+
 // Reset stops every vat and wipes all kernel state. For debugging.
 func (c *Client) Reset(ctx context.Context) error {
 	var out ResetResponse

@@ -69,18 +69,19 @@ func NewServer(opts ServerOptions) *Server {
 	}
 	s := &Server{log: opts.Logger, stop: opts.Stop}
 	s.routes = map[string]route{
-		PathStatus:      {http.MethodGet, s.status},
-		PathSubclusters: {http.MethodGet, s.subclusters},
-		PathSystemRoot:  {http.MethodGet, s.systemRoot},
-		PathLaunch:      {http.MethodPost, s.launch},
-		PathSend:        {http.MethodPost, s.send},
-		PathTerminate:   {http.MethodPost, s.terminate},
-		PathPingVat:     {http.MethodPost, s.pingVat},
-		PathRevoke:      {http.MethodPost, s.revoke},
-		PathRevoked:     {http.MethodGet, s.revoked},
-		PathRestartVat:  {http.MethodPost, s.restartVat},
-		PathReset:       {http.MethodPost, s.reset},
-		PathStop:        {http.MethodPost, s.stopDaemon},
+		PathStatus:       {http.MethodGet, s.status},
+		PathSubclusters:  {http.MethodGet, s.subclusters},
+		PathSystemRoot:   {http.MethodGet, s.systemRoot},
+		PathLaunch:       {http.MethodPost, s.launch},
+		PathSend:         {http.MethodPost, s.send},
+		PathTerminate:    {http.MethodPost, s.terminate},
+		PathPingVat:      {http.MethodPost, s.pingVat},
+		PathRevoke:       {http.MethodPost, s.revoke},
+		PathRevoked:      {http.MethodGet, s.revoked},
+		PathRestartVat:   {http.MethodPost, s.restartVat},
+		PathTerminateVat: {http.MethodPost, s.terminateVat},
+		PathReset:        {http.MethodPost, s.reset},
+		PathStop:         {http.MethodPost, s.stopDaemon},
 	}
 	return s
 }
@@ -399,6 +400,19 @@ func (s *Server) restartVat(w http.ResponseWriter, r *http.Request) (any, error)
 	return RestartVatResponse{VatID: req.VatID, Restarted: true}, nil
 }
 
+func (s *Server) terminateVat(w http.ResponseWriter, r *http.Request) (any, error) {
+	var req TerminateVatRequest
+	k, err := s.decode(w, r, &req)
+	if err != nil {
+		return nil, err
+	}
+	if err := k.TerminateVat(r.Context(), req.VatID); err != nil {
+		return nil, err
+	}
+	s.log.Info("terminated vat", "vat", req.VatID)
+	return TerminateVatResponse{VatID: req.VatID, Terminated: true}, nil
+}
+
 // reset wipes the kernel, for debugging. Like stop, it ignores its body.
 func (s *Server) reset(_ http.ResponseWriter, r *http.Request) (any, error) {
 	k, err := s.kernel()
@@ -447,6 +461,9 @@ func (req *TerminateRequest) check() error {
 }
 func (req *PingVatRequest) check() error { return need("vatId", req.VatID, `, like "v1"`) }
 func (req *RestartVatRequest) check() error {
+	return need("vatId", req.VatID, `, like "v1"`)
+}
+func (req *TerminateVatRequest) check() error {
 	return need("vatId", req.VatID, `, like "v1"`)
 }
 func (req *RevokeRequest) check() error {

@@ -223,6 +223,8 @@ func TestBadRequests(t *testing.T) {
 		{"GET", control.PathRevoked + "?kref=ko", "", 404, control.CodeUnknownKref, `unknown kref "ko": a kref looks like ko12 or kp7`},
 		{"POST", control.PathRestartVat, `{}`, 400, control.CodeBadRequest, `missing "vatId"`},
 		{"POST", control.PathRestartVat, `{"vatId":"v99"}`, 404, control.CodeUnknownVat, `unknown vat "v99"`},
+		{"POST", control.PathTerminateVat, `{}`, 400, control.CodeBadRequest, `missing "vatId"`},
+		{"POST", control.PathTerminateVat, `{"vatId":"v99"}`, 404, control.CodeUnknownVat, `unknown vat "v99"`},
 		{"GET", control.PathReset, "", 405, control.CodeMethodNotAllowed, "/v1/reset takes POST, not GET"},
 		{"POST", control.PathLaunch, `{}`, 400, control.CodeBadRequest, `missing "path"`},
 		{"POST", control.PathLaunch, `{"path":"hello.json"}`, 400, control.CodeBadRequest, `path "hello.json" is not absolute`},

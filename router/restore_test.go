@@ -311,3 +311,71 @@ func TestReset(t *testing.T) {
 		t.Fatalf("a service after Reset: %v", got)
 	}
 }
+
+// TerminateVat ends one vat: its worker dies, its exports (root or not)
+// and the results it was deciding reject with VAT_TERMINATED, the other
+// vats of its subcluster carry on, across a restart too; when the last vat
+// of a subcluster ends, the subcluster goes.
+func TestTerminateVat(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	counterVat(h.l, "alice")
+	defineVat(h.l, "bob", func(v *platformtest.Vat) {
+		thing := v.NewObject("Alleged: thing")
+		thing.On("hello", func(c *platformtest.Call) { c.Return("thing says hello") })
+		v.Root().
+			On("makeThing", func(c *platformtest.Call) { c.Return(thing.Ref()) }).
+			On("wait", func(*platformtest.Call) {})
+	})
+	defineVat(h.l, "carol", nil)
+	defineVat(h.l, "dave", nil)
+	sc := h.launch(cluster("alice", "bob", "carol"))
+	other := h.launch(cluster("dave"))
+	h.mustCall(sc.Root, "bump")
+	thing := refOf(t, h.mustCall(sc.Roots["bob"], "makeThing"))
+	wait := h.goCall(sc.Roots["bob"], "wait")
+	testutil.WaitFor(t, liveness, "wait to be delivered", func() bool {
+		return h.l.Count(platformtest.Match{VatName: "bob", Method: "wait"}) == 1
+	})
+
+	if err := h.r.TerminateVat(h.ctx, "v2"); err != nil {
+		t.Fatal(err)
+	}
+	h.requireTerminated("v2", sc.Roots["bob"], "terminateVat was called")
+	h.requireTerminated("v2", thing)
+	if _, err := wait.wait(); !contains(err, "[KERNEL:VAT_TERMINATED] vat v2 was terminated") {
+		t.Fatalf("the result bob was deciding: %v", err)
+	}
+	for _, id := range []string{"v2", "v99"} {
+		if err := h.r.TerminateVat(h.ctx, id); !errors.Is(err, router.ErrUnknownVat) {
+			t.Fatalf("TerminateVat(%s): %v", id, err)
+		}
+	}
+	for restart := 0; restart <= 1; restart++ {
+		if got := h.vatIDs(sc.ID); len(got) != 2 || got["alice"] != "v1" || got["carol"] != "v3" {
+			t.Fatalf("the subcluster's vats after %d restarts: %v", restart, got)
+		}
+		if got := h.mustCall(sc.Root, "bump"); got != float64(2+restart) {
+			t.Fatalf("alice's bump after %d restarts = %v", restart, got)
+		}
+		h.mustCall(sc.Roots["carol"], "hello")
+		h.mustCall(other.Root, "hello")
+		h.requireTerminated("v2", sc.Roots["bob"])
+		if restart == 0 {
+			h.restart()
+		}
+	}
+
+	for _, id := range []string{"v1", "v3"} {
+		if err := h.r.TerminateVat(h.ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, subclusters := h.status(); len(subclusters) != 1 || subclusters[0] != other.ID {
+		t.Fatalf("subclusters once %s's last vat ended: %v", sc.ID, subclusters)
+	}
+	h.restart()
+	if vats, subclusters := h.status(); len(vats) != 1 || vats[0] != "v4" || len(subclusters) != 1 {
+		t.Fatalf("after a restart: vats %v, subclusters %v", vats, subclusters)
+	}
+}

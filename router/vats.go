@@ -268,3 +268,21 @@ func (r *Router) RestartVat(ctx context.Context, id string) error {
 		return r.restartVat(id)
 	})
 }
+
+// TerminateVat ends one vat of a subcluster for good, as terminateVat
+// does for a vat that broke a rule: its worker dies, its exports answer
+// VAT_TERMINATED, the other vats of its subcluster carry on, and a
+// subcluster left without vats ends. It returns once the worker exited.
+func (r *Router) TerminateVat(ctx context.Context, id string) error {
+	killed, err := r.doKilling(ctx, func() error {
+		if _, ok := r.vat(id); !ok {
+			return fmt.Errorf("%w %q", ErrUnknownVat, id)
+		}
+		r.terminateVat(id, "terminateVat was called")
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return awaitExits(ctx, killed)
+}

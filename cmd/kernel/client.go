@@ -52,6 +52,8 @@ func init() {
 		"kernel revoked ko3", revokedVerb)
 	clientVerb("restart-vat", "VAT_ID", "restart a vat in a fresh worker from its baggage; its root keeps its kref, its other non-durable objects are gone",
 		"kernel restart-vat v1", restartVatVerb)
+	clientVerb("terminate-vat", "VAT_ID", "terminate one vat of a subcluster: its worker is killed, sends to its objects fail with VAT_TERMINATED, the other vats carry on",
+		"kernel terminate-vat v2", terminateVatVerb)
 	clientVerb("reset", "", "for debugging: stop every vat and wipe all kernel state (every subcluster, object and promise), with no undo",
 		"kernel reset --socket /tmp/ocap-debug.sock", resetVerb)
 	clientVerb("stop", "", "stop the daemon: finish the current crank, stop every worker, exit; returns once it has exited",
@@ -224,6 +226,9 @@ var (
 	})
 	restartVatVerb = callVerb(1, func(ctx context.Context, c *control.Client, id string) (any, error) {
 		return control.RestartVatResponse{VatID: id, Restarted: true}, c.RestartVat(ctx, id)
+	})
+	terminateVatVerb = callVerb(1, func(ctx context.Context, c *control.Client, id string) (any, error) {
+		return control.TerminateVatResponse{VatID: id, Terminated: true}, c.TerminateVat(ctx, id)
 	})
 	resetVerb = callVerb(0, func(ctx context.Context, c *control.Client, _ string) (any, error) {
 		return control.ResetResponse{Reset: true}, c.Reset(ctx)

@@ -140,6 +140,22 @@ func TestClientRevokeRestartReset(t *testing.T) {
 		if out := ok(t, sock, nil, "send", launched.RootKref, "hello", "again"); out != `"hello again, from Bob"` {
 			t.Fatalf("hello after reset and launch: %s", out)
 		}
+		// terminate-vat: bob ends, his worker with him; alice hears why.
+		var relaunched statusJSON
+		ok(t, sock, &relaunched, "status")
+		bobID, bobPID := relaunched.Vats[1].ID, relaunched.Vats[1].PID
+		if out := ok(t, sock, nil, "terminate-vat", bobID); out != `{"vatId":"`+bobID+`","terminated":true}` {
+			t.Fatalf("terminate-vat %s: %s", bobID, out)
+		}
+		if !allGone([]int{bobPID}) {
+			t.Errorf("bob's worker %d outlived terminate-vat", bobPID)
+		}
+		if msg := fails(t, sock, "send", launched.RootKref, "hello", "x"); !strings.Contains(msg, "[KERNEL:VAT_TERMINATED] vat "+bobID+" was terminated") {
+			t.Errorf("hello through terminated bob: %q", msg)
+		}
+		if msg := fails(t, sock, "terminate-vat", bobID); msg != `kernel terminate-vat: unknown vat "`+bobID+`"` {
+			t.Errorf("terminate-vat %s again: %q", bobID, msg)
+		}
 		ok(t, sock, nil, "stop")
 		if code := d.wait(testutil.Patience); code != 0 {
 			t.Errorf("exit %d", code)
@@ -157,6 +173,7 @@ func TestClientRevokeUsage(t *testing.T) {
 		{"revoked", "ko1", "extra"},
 		{"restart-vat"},
 		{"restart-vat", "v1", "v2"},
+		{"terminate-vat"},
 		{"reset", "now"},
 		{"reset", "--force"},
 	} {
@@ -168,7 +185,7 @@ func TestClientRevokeUsage(t *testing.T) {
 	}
 	var stderr, help bytes.Buffer
 	run([]string{"--help"}, &help, &stderr)
-	for _, v := range []string{"revoke", "revoked", "restart-vat", "reset"} {
+	for _, v := range []string{"revoke", "revoked", "restart-vat", "terminate-vat", "reset"} {
 		if !strings.Contains(help.String(), "\n  kernel "+v+" ") {
 			t.Errorf("kernel --help does not list %s", v)
 		}
