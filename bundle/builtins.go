@@ -25,6 +25,7 @@ var BuiltinModules = []string{
 	"@metamask/kernel-utils/exo",
 	"@metamask/ocap-kernel",
 	"@agoric/store",
+	"@agoric/vat-data",
 }
 
 // implicitImports are names the kernel guide's code fragments use without

@@ -10,37 +10,69 @@
   const { stringify, parse } = JSON;
 
   // makeVatstore wraps the snapshot (a Map) with write-through syscalls.
-  const makeVatstore = (entries, syscall) => ({
-    get: key => entries.get(key),
-    has: key => entries.has(key),
-    set: (key, value) => {
-      entries.set(key, value);
-      syscall.vatstoreSet(key, value);
-    },
-    delete: key => {
-      entries.delete(key);
-      syscall.vatstoreDelete(key);
-    },
-    keysWithPrefix: prefix => {
-      const found = [];
-      for (const key of entries.keys()) {
-        if (key.startsWith(prefix)) found.push(key);
+  // nextEntries(prefix, after, limit) lists up to limit entries whose keys
+  // start with prefix and sort after `after`, in key order: the one way
+  // big collections and kinds walk the vatstore.
+  const makeVatstore = (entries, syscall) => {
+    let sorted; // the keys in order, made again after a key comes or goes
+    const sortedKeys = () => {
+      if (sorted === undefined) sorted = [...entries.keys()].sort();
+      return sorted;
+    };
+    // bound: index of the first key > key (or >= key when inclusive).
+    const bound = (key, inclusive) => {
+      const keys = sortedKeys();
+      let lo = 0;
+      let hi = keys.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (keys[mid] < key || (!inclusive && keys[mid] === key)) lo = mid + 1;
+        else hi = mid;
       }
-      return found.sort();
-    },
-  });
+      return lo;
+    };
+    const nextEntries = (prefix, after, limit) => {
+      const keys = sortedKeys();
+      const out = [];
+      let i = after < prefix ? bound(prefix, true) : bound(after, false);
+      for (; i < keys.length && out.length < limit && keys[i].startsWith(prefix); i += 1) {
+        out.push([keys[i], entries.get(keys[i])]);
+      }
+      return out;
+    };
+    return {
+      get: key => entries.get(key),
+      has: key => entries.has(key),
+      set: (key, value) => {
+        if (!entries.has(key)) sorted = undefined;
+        entries.set(key, value);
+        syscall.vatstoreSet(key, value);
+      },
+      delete: key => {
+        if (entries.has(key)) sorted = undefined;
+        entries.delete(key);
+        syscall.vatstoreDelete(key);
+      },
+      nextEntries,
+      keysWithPrefix: prefix => {
+        const found = [];
+        let after = '';
+        for (;;) {
+          const batch = nextEntries(prefix, after, 1000);
+          for (const [key] of batch) found.push(key);
+          if (batch.length < 1000) return found;
+          after = batch[batch.length - 1][0];
+        }
+      },
+    };
+  };
 
-  // makeBaggage: vatstore as above; marshal encodes with vrefs as slots;
-  // vrefOfPresence(x) gives an imported object's o-N or undefined.
-  const makeBaggage = (vatstore, marshal, vrefOfPresence) => {
-    const prefix = 'baggage.';
-    // Decoded values by key, so get() does not re-parse; a set replaces it.
-    const decoded = new Map();
-
-    // checkStorable refuses, with the key and the reason, anything that
-    // would not survive a restart: only data and references to other
-    // vats' objects do.
-    const checkStorable = (where, value, depth) => {
+  // makeStorableChecker(isDurableRemotable) returns check(where, value),
+  // which refuses, with where and the reason, anything that would not
+  // survive a restart: only data, and remotables isDurableRemotable accepts
+  // (other vats' objects, durable objects and stores).
+  const makeStorableChecker = isDurableRemotable => {
+    const check = (where, value, depth) => {
       const t = typeof value;
       if (t !== 'object' && t !== 'function') {
         if (t === 'symbol') lib.nameForPassableSymbol(value);
@@ -53,9 +85,9 @@
       }
       if (isPromise(value)) throw TypeError(`${where}: cannot store a promise`);
       if (remotables.has(value)) {
-        if (vrefOfPresence(value) !== undefined) return;
+        if (isDurableRemotable(value)) return;
         throw TypeError(
-          `${where}: cannot store the local object ${inspect(value)}: only data and references to other vats' objects are durable yet`,
+          `${where}: cannot store the local object ${inspect(value)}: it is not durable (make it with a durable kind, e.g. prepareExoClass or VatData.defineDurableKind)`,
         );
       }
       let style;
@@ -65,13 +97,24 @@
         throw TypeError(`${where}: ${e.message}`);
       }
       if (style === 'copyArray') {
-        for (let i = 0; i < value.length; i += 1) checkStorable(where, value[i], depth + 1);
+        for (let i = 0; i < value.length; i += 1) check(where, value[i], depth + 1);
       } else if (style === 'copyRecord') {
-        for (const name of objectKeys(value)) checkStorable(where, value[name], depth + 1);
+        for (const name of objectKeys(value)) check(where, value[name], depth + 1);
+      } else if (style === 'tagged') {
+        check(where, value.payload, depth + 1);
       } else {
         throw TypeError(`${where}: cannot store a ${style} (${inspect(value)})`);
       }
     };
+    return (where, value) => check(where, value, 0);
+  };
+
+  // makeBaggage: vatstore as above; marshal encodes with vrefs as slots;
+  // checkStorable is a makeStorableChecker's check.
+  const makeBaggage = (vatstore, marshal, checkStorable) => {
+    const prefix = 'baggage.';
+    // Decoded values by key, so get() does not re-parse; a set replaces it.
+    const decoded = new Map();
 
     const checkKey = (method, key) => {
       if (typeof key !== 'string') {
@@ -81,7 +124,7 @@
 
     const write = (method, key, value) => {
       const where = `baggage.${method}(${stringify(key)})`;
-      checkStorable(where, value, 0);
+      checkStorable(where, value);
       const { body, slots } = marshal.toCapData(value);
       vatstore.set(prefix + key, stringify({ body, slots }));
       decoded.set(key, value);
@@ -133,4 +176,5 @@
 
   lib.makeVatstore = makeVatstore;
   lib.makeBaggage = makeBaggage;
+  lib.makeStorableChecker = makeStorableChecker;
 });

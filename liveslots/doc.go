@@ -50,6 +50,9 @@
 //	@agoric/store                makeScalarMapStore, makeScalarSetStore, their
 //	                             weak forms, provideLazy, and @endo/patterns
 //	@metamask/ocap-kernel        (empty: types only)
+//	@agoric/vat-data             VatData's functions, prepareExoClass(Kit),
+//	                             prepareExo, prepareKind(Multi), provide,
+//	                             provideDurable*Store, provideKindHandle, ...
 //
 // Exos (exo.js) are defended by their interface guards as endo's are:
 // patterns.js checks arguments and results against M patterns with endo's
@@ -59,10 +62,17 @@
 // `this` bound to {state, self} (or {state, facets} in a kit).
 //
 // buildRootObject(vatPowers, parameters, baggage) gets vatPowers =
-// {logger} (log, debug, info, warn, error, subLogger({tags})), the
-// parameters decoded and hardened, and baggage (has, init, get, set,
-// delete, keys, values, entries, getSize) stored in the vatstore as
-// "baggage.<key>" = JSON of the value's CapData.
+// {logger, VatData} (logger: log, debug, info, warn, error,
+// subLogger({tags})), the parameters decoded and hardened, and baggage
+// (has, init, get, set, delete, keys, values, entries, getSize) stored in
+// the vatstore as "baggage.<key>" = JSON of the value's CapData.
+//
+// VatData (vom.js, collections.js, vatdata.js) gives kinds whose objects
+// keep their state in the vatstore: durable ones (o+d<kind>/<n>) outlive
+// the incarnation and get their behaviour again when the next one defines
+// their kind anew; big stores keep their entries there too. Durable
+// storage (baggage, durable state and stores) takes only data, presences
+// and durable objects.
 //
 // # Wire conventions
 //

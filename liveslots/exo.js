@@ -454,6 +454,18 @@
     return Far(name, obj);
   };
 
+  // For vom.js's kinds, whose state lives outside the object: the parts
+  // of one exo facet, and a facet over a context made elsewhere.
+  lib.prepareExoFacet = (what, tag, interfaceGuard, methods) => {
+    const prepared = prepare(what, tag, methods, interfaceGuard);
+    return { iface: `Alleged: ${tag}`, prepared, deliveries: deliveriesOf(prepared) };
+  };
+  lib.makeExoFacet = ({ iface, prepared, deliveries }, context) => {
+    const facet = registerRemotable(addMethods({}, iface, prepared, context), iface);
+    instances.set(facet, [deliveries, context]);
+    return facet;
+  };
+
   lib.makeDefaultExo = harden(makeDefaultExo);
   lib.makeDefaultInterface = harden(makeDefaultInterface);
   lib.makeExo = harden(makeExo);

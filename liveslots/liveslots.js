@@ -21,6 +21,11 @@
     makeLogger,
     makeVatstore,
     makeBaggage,
+    makeStorableChecker,
+    makeVirtualObjectManager,
+    makeCollectionManager,
+    makeVatData,
+    isDurableVref,
     defineGlobal,
   } = lib;
   const host = lib.host;
@@ -28,10 +33,12 @@
   const { stringify, parse } = JSON;
 
   const vrefs = makeVrefs(host);
-  const { slotToVal, marshal, isPresenceVref, vrefOfPresence } = vrefs;
+  const { marshal, isPresenceVref, vrefOfPresence } = vrefs;
   const { eventualSend, eventualGet } = makeSends(vrefs, host);
   const E = makeE(eventualSend, eventualGet);
-  const require = makeModules(E);
+  // VatData exists once startVat has the vatstore.
+  let vatData;
+  const require = makeModules(E, () => vatData);
 
   defineGlobal('harden', harden);
   defineGlobal('console', makeConsole(host.log));
@@ -43,6 +50,7 @@
   let startPending = false;
   let startError = '';
   let vatstore;
+  let undefinedKinds;
 
   const kindOf = x => {
     if (x === null) return 'null';
@@ -65,10 +73,34 @@
     vatstore = makeVatstore(entries, host);
     const counters = entries.get(countersKey);
     if (counters !== undefined) vrefs.restoreCounters(parse(counters));
-    const baggage = makeBaggage(vatstore, marshal, vrefOfPresence);
+    // Durable storage takes data, other vats' objects and the vat's own
+    // durable objects and stores; virtual storage any passable but promises.
+    const isDurableRemotable = x => {
+      const vref = vrefs.valToSlot.get(x);
+      return vref !== undefined && isDurableVref(vref);
+    };
+    const checkDurable = makeStorableChecker(isDurableRemotable);
+    const checkVirtual = makeStorableChecker(() => true);
+    const vom = makeVirtualObjectManager({ vatstore, vrefs, checkDurable, checkVirtual });
+    const collections = makeCollectionManager({ vatstore, vrefs, checkDurable, checkVirtual });
+    vrefs.setReanimator(vref => {
+      const store = collections.reanimate(vref);
+      return store !== undefined ? store : vom.reanimate(vref);
+    });
+    const isDurable = x => {
+      try {
+        checkDurable('', x);
+        return true;
+      } catch (_) {
+        return false;
+      }
+    };
+    vatData = makeVatData(vom, collections, isDurable);
+    undefinedKinds = vom.undefinedKinds;
+    const baggage = makeBaggage(vatstore, marshal, checkDurable);
     const parameters =
       paramsBody === '' ? harden({}) : marshal.fromCapData(paramsBody, paramsSlots);
-    const vatPowers = harden({ logger: makeLogger(host.log, []) });
+    const vatPowers = harden({ logger: makeLogger(host.log, []), VatData: vatData });
 
     let exports;
     try {
@@ -98,6 +130,10 @@
           return;
         }
         vrefs.register('o+0', root);
+        const missing = undefinedKinds();
+        if (missing.length > 0) {
+          startError = `buildRootObject failed: defineDurableKind not called for tags: [${missing.join(',')}]`;
+        }
       },
       e => {
         startPending = false;
@@ -126,10 +162,18 @@
     }
     const method = methargs[0];
     const args = methargs[1];
-    const target = slotToVal.get(targetVref);
     let value;
     let threw = false;
-    if (target === undefined) {
+    let target;
+    try {
+      target = vrefs.lookup(targetVref);
+    } catch (e) {
+      threw = true;
+      value = e;
+    }
+    if (threw) {
+      // A durable object whose kind is not defined: its message fails.
+    } else if (target === undefined) {
       threw = true;
       value = Error(targetVref.charAt(0) === 'p' ? `no promise ${targetVref}` : `no object ${targetVref}`);
     } else if (targetVref.charAt(0) === 'o') {

@@ -35,9 +35,10 @@
     }
   };
 
-  // makeModules(E) returns the resolver over every built-in module. Each
-  // namespace is made the first time a bundle requires it.
-  const makeModules = E => {
+  // makeModules(E, getVatData) returns the resolver over every built-in
+  // module. Each namespace is made the first time a bundle requires it;
+  // getVatData gives the vat's VatData once its vatstore is there.
+  const makeModules = (E, getVatData) => {
     const { Far, Remotable, makeDefaultExo, makeDefaultInterface, makeExo, defineExoClass } = lib;
     const { defineExoClassKit, initEmpty, GET_INTERFACE_GUARD } = lib;
     const { passStyleOf, isPassable, assertPassable, makeTagged, getTag, getInterfaceOf } = lib;
@@ -76,6 +77,7 @@
       ['@endo/errors', () => namespace(errorsModule)],
       ['@agoric/store', () => namespace(lib.getStoreModule())],
       ['@metamask/ocap-kernel', () => namespace({})],
+      ['@agoric/vat-data', () => namespace(lib.vatDataModule(getVatData()))],
     ]);
     const made = new Map();
 

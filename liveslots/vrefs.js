@@ -143,13 +143,23 @@
       return vref !== undefined ? vref : exportValue(val);
     };
 
+    // lookup gives what a vref names: a known value, else an object of
+    // the vat's durable or virtual kinds or stores (see vom.js), made
+    // again from the vatstore by the reanimator.
+    let reanimate = () => undefined;
+    const lookup = vref => {
+      const known = slotToVal.get(vref);
+      if (known !== undefined || vref.charCodeAt(0) !== 111 || vref.charCodeAt(1) !== 43) return known; // "o+"
+      return reanimate(vref);
+    };
+
     const convertSlotToVal = (vref, iface, kind) => {
       if (typeof vref !== 'string' || vref.length < 3) throw TypeError(`bad vref ${inspect(vref)}`);
       const type = vref.charAt(0);
       if ((kind === '$') !== (type === 'o')) {
         throw TypeError(`vref ${vref} does not match its encoding "${kind}"`);
       }
-      const known = slotToVal.get(vref);
+      const known = lookup(vref);
       if (known !== undefined) return known;
       const dir = vref.charAt(1);
       if (type === 'o' && dir === '-') {
@@ -248,6 +258,10 @@
       makeKernelPromise,
       settleKernelPromise,
       resolve,
+      lookup,
+      setReanimator: fn => {
+        reanimate = fn;
+      },
       // counters are what endCrank saves; restoreCounters what startVat
       // reads back.
       takeDirtyCounters: () => {

@@ -3,6 +3,7 @@ package router_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 
 	"github.com/ocapgo/ocap/internal/testutil"
@@ -104,6 +105,49 @@ func TestRestartForgetsWhatWasNotDurable(t *testing.T) {
 			t.Fatalf("RestartVat(v9) = %v", err)
 		}
 	})
+}
+
+// A durable export (o+d...) keeps its kref across restarts of its vat:
+// the new incarnation answers for it, while a plain export is gone.
+func TestRestartKeepsDurableExports(t *testing.T) {
+	t.Parallel()
+	for _, how := range []string{"kernel restart", "RestartVat"} {
+		t.Run(how, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			h.l.Define("alice", func(v *platformtest.Vat) error {
+				incarnation := len(v.Keys())
+				v.Set("incarnation."+strconv.Itoa(incarnation), "1")
+				durable := v.Export("o+d10/1", "Alleged: counter")
+				durable.On("which", func(c *platformtest.Call) { c.Return(float64(incarnation)) })
+				plain := v.NewObject("Alleged: thing")
+				v.Root().
+					On("bootstrap", func(c *platformtest.Call) { c.Return(nil) }).
+					On("get", func(c *platformtest.Call) { c.Return([]any{durable.Ref(), plain.Ref()}) })
+				return nil
+			})
+			sc := h.launch(cluster("alice"))
+			pair, ok := h.mustCall(sc.Root, "get").([]any)
+			if !ok || len(pair) != 2 {
+				t.Fatalf("get: %v", pair)
+			}
+			durable, plain := refOf(t, pair[0]), refOf(t, pair[1])
+			if got := h.mustCall(durable, "which"); got != float64(0) {
+				t.Fatalf("which before the restart = %v", got)
+			}
+			if how == "RestartVat" {
+				if err := h.r.RestartVat(h.ctx, "v1"); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				h.restart()
+			}
+			if got := h.mustCall(durable, "which"); got != float64(1) {
+				t.Fatalf("which after the restart = %v, want the new incarnation's answer", got)
+			}
+			h.rejects(plain, "foo", nil, "[KERNEL:OBJECT_DELETED] object "+plain+" no longer exists: vat v1 restarted and the object was not durable")
+		})
+	}
 }
 
 // Across a kernel restart, the promises a vat was deciding for messages

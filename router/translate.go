@@ -3,6 +3,7 @@ package router
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/ocapgo/ocap/marshal"
 	"github.com/ocapgo/ocap/proto/workerpb"
@@ -22,16 +23,44 @@ func illegal(format string, args ...any) error {
 	return &illegalSyscall{fmt.Sprintf(format, args...)}
 }
 
-// parseVref checks the shape of a vref: [op][+-]digits.
+// parseVref checks the shape of a vref: [op][+-]digits, or an object the
+// vat keeps in its vatstore, o+d<kind>/<n> (durable) or o+v<kind>/<n>
+// (virtual), optionally :<facet>.
 func parseVref(vref string) (kind byte, allocatedByVat bool, ok bool) {
 	if len(vref) < 3 || (vref[0] != 'o' && vref[0] != 'p') || (vref[1] != '+' && vref[1] != '-') {
 		return 0, false, false
+	}
+	if vref[0] == 'o' && vref[1] == '+' && (vref[2] == 'd' || vref[2] == 'v') {
+		return 'o', true, validKindVref(vref[3:])
 	}
 	if _, err := strconv.ParseUint(vref[2:], 10, 63); err != nil {
 		return 0, false, false
 	}
 	return vref[0], vref[1] == '+', true
 }
+
+// validKindVref checks the <kind>/<n>[:<facet>] tail of a kind's vref.
+func validKindVref(tail string) bool {
+	kindID, rest, ok := strings.Cut(tail, "/")
+	if !ok {
+		return false
+	}
+	id, facet, faceted := strings.Cut(rest, ":")
+	for _, n := range []string{kindID, id} {
+		if _, err := strconv.ParseUint(n, 10, 63); err != nil {
+			return false
+		}
+	}
+	if faceted {
+		if _, err := strconv.ParseUint(facet, 10, 63); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// isDurableVref: the vat keeps the object across its restarts.
+func isDurableVref(vref string) bool { return strings.HasPrefix(vref, "o+d") }
 
 // kernelRef maps a vref a vat used in a syscall to a kref. A "+" vref the
 // kernel has not seen is a new export (object) or a new promise the vat

@@ -80,9 +80,10 @@ func (r *Router) startVatIn(ctx context.Context, rec *vatRecord, w platform.Work
 func (r *Router) vat(id string) (*vatRecord, bool) { return r.k.Vat(id) }
 
 // restartVat gives a vat a fresh worker that rebuilds itself from its
-// baggage. What only lived in the old worker's memory is gone: its
-// non-durable exports (sends to them fail), the promises it was deciding
-// (rejected) and the promises it had imported (forgotten).
+// baggage. Its root and durable objects (o+d...) keep their krefs. What
+// only lived in the old worker's memory is gone: its non-durable exports
+// (sends to them fail), the promises it was deciding (rejected) and the
+// promises it had imported (forgotten).
 func (r *Router) restartVat(id string) error { return r.restartVatIn(id, nil) }
 
 // restartVatIn is restartVat in a worker already launched for it (nil:
@@ -103,7 +104,7 @@ func (r *Router) restartVatIn(id string, fresh platform.Worker) error {
 			continue
 		}
 		switch {
-		case kind == 'o' && mine && vref != "o+0":
+		case kind == 'o' && mine && vref != "o+0" && !isDurableVref(vref):
 			r.k.SetObjectGone(kref, fmt.Sprintf("[KERNEL:%s] object %s no longer exists: vat %s restarted and the object was not durable", CodeObjectDeleted, kref, id))
 			r.k.CListDrop(id, vref, kref)
 		case kind == 'p':

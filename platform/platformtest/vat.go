@@ -139,6 +139,15 @@ func (v *Vat) NewObject(iface string) *Object {
 	return o
 }
 
+// Export exports an object under a vref the vat chose, such as a durable
+// object's o+d10/1: a vat defines it again in each incarnation, as
+// liveslots redefines a durable kind.
+func (v *Vat) Export(vref, iface string) *Object {
+	o := &Object{vat: v, Vref: vref, Iface: iface, methods: map[string]Method{}}
+	v.objects[vref] = o
+	return o
+}
+
 // NewPromise allocates a promise p+N that the vat decides. The kernel
 // learns of it when the vat first passes it in a syscall.
 func (v *Vat) NewPromise() string {
