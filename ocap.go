@@ -44,9 +44,14 @@ type Options struct {
 	// Defaults to hclog.Default().
 	Logger hclog.Logger
 	// SystemSubclusters are launched on the first Make over a store and
-	// restored (not relaunched) on later ones; a system subcluster in the
-	// store that is no longer listed here is terminated. Defaults to none.
+	// restored (not relaunched) on later ones. A system subcluster in the
+	// store that is no longer listed here is kept, with a warning, unless
+	// PruneSystemSubclusters is set. Defaults to none.
 	SystemSubclusters []SystemSubclusterConfig
+	// PruneSystemSubclusters terminates, at start, the system subclusters
+	// in the store that SystemSubclusters no longer lists, with all their
+	// state. Defaults to false: they are kept.
+	PruneSystemSubclusters bool
 	// KernelServices are registered before system subclusters launch, so
 	// those can ask for them. More can be registered later with
 	// RegisterKernelServiceObject. Defaults to none; the kernel facet
@@ -102,6 +107,7 @@ type Kernel struct {
 	// Make launched (rather than restored).
 	launchedMu sync.Mutex
 	launched   map[string]*SubclusterLaunchResult
+	checked    map[string]bool // system subclusters compared with their config
 }
 
 // Make starts a kernel over db: it restores every live subcluster (fresh
@@ -122,7 +128,7 @@ func Make(ctx context.Context, launcher platform.Launcher, db store.Store, opts 
 	if opts.Metrics != nil {
 		db, launcher, observer = opts.Metrics.Store(db), opts.Metrics.Launcher(launcher), opts.Metrics
 	}
-	k := &Kernel{opts: opts, log: opts.Logger, launcher: launcher, db: db, launched: map[string]*SubclusterLaunchResult{}}
+	k := &Kernel{opts: opts, log: opts.Logger, launcher: launcher, db: db, launched: map[string]*SubclusterLaunchResult{}, checked: map[string]bool{}}
 	k.r = router.New(router.Config{Store: db, Launcher: launcher, Logger: opts.Logger.Named("kernel"), DeliveryTimeout: opts.DeliveryTimeout,
 		AllowedGlobals: opts.AllowedGlobalNames, FetchAllowedHosts: opts.FetchAllowedHosts, Observer: observer, OpenIO: ioOpener(opts.Logger)})
 	if opts.Metrics != nil {
@@ -151,7 +157,7 @@ func (k *Kernel) start(ctx context.Context) error {
 	if err := k.r.Restore(ctx); err != nil {
 		return fmt.Errorf("restoring kernel state from %s: %w", k.db.Info().Location, err)
 	}
-	if err := k.dropUnlistedSystemSubclusters(ctx); err != nil {
+	if err := k.keepUnlistedSystemSubclusters(ctx); err != nil {
 		return err
 	}
 	for _, sys := range k.opts.SystemSubclusters {
@@ -162,9 +168,12 @@ func (k *Kernel) start(ctx context.Context) error {
 	return nil
 }
 
-// dropUnlistedSystemSubclusters terminates system subclusters that the
-// options no longer name.
-func (k *Kernel) dropUnlistedSystemSubclusters(ctx context.Context) error {
+// keepUnlistedSystemSubclusters looks at the system subclusters in the
+// store that the options no longer name. Nothing is deleted implicitly: they
+// stay (restored and running, like any subcluster of the store), each with a
+// warning saying how to remove it, unless PruneSystemSubclusters asks for
+// them to go.
+func (k *Kernel) keepUnlistedSystemSubclusters(ctx context.Context) error {
 	names, err := k.r.SystemSubclusters(ctx)
 	if err != nil {
 		return err
@@ -181,9 +190,15 @@ func (k *Kernel) dropUnlistedSystemSubclusters(ctx context.Context) error {
 		if err != nil || !ok {
 			continue
 		}
-		k.log.Info("terminating system subcluster no longer in the kernel's options", "name", name, "subcluster", id)
+		if !k.opts.PruneSystemSubclusters {
+			k.log.Warn(fmt.Sprintf("system subcluster %q (%s) is in the store but not in this start's list: kept, with its state; "+
+				"to remove it, terminate %s ('kernel terminate %s') or start with --prune-system (Options.PruneSystemSubclusters)", name, id, id, id),
+				"name", name, "subcluster", id)
+			continue
+		}
+		k.log.Warn("pruning: terminating system subcluster no longer listed", "name", name, "subcluster", id)
 		if err := k.r.Terminate(ctx, id); err != nil {
-			return fmt.Errorf("terminating dropped system subcluster %q: %w", name, err)
+			return fmt.Errorf("pruning system subcluster %q: %w", name, err)
 		}
 	}
 	return nil
@@ -204,6 +219,7 @@ func (k *Kernel) EnsureSystemSubcluster(ctx context.Context, sys SystemSubcluste
 		return res, nil
 	}
 	if ok && !sys.Config.ForceReset {
+		k.warnDrift(ctx, sys, id)
 		return &SubclusterLaunchResult{SubclusterID: id, RootKref: root}, nil
 	}
 	if ok {

@@ -263,15 +263,25 @@ func TestSystemSubclusterRestoredNotRelaunched(t *testing.T) {
 		if got := e.mustCall(root, "call", "calc", "add", 1, 2); got != 3.0 {
 			t.Fatalf("service from baggage after restart: %v", got)
 		}
-		// Dropped from the options: terminated at start-up.
+		// Dropped from the options: kept, with its state (nothing is
+		// deleted implicitly).
 		e.opts.SystemSubclusters = nil
 		e.restart()
+		if again, err := e.k.GetSystemSubclusterRoot("admin"); err != nil || again != root {
+			t.Fatalf("an unlisted system subcluster after restart: root %q, %v; want it kept as %q", again, err, root)
+		}
+		if got := e.mustCall(root, "bootstraps"); got != 1.0 {
+			t.Fatalf("bootstraps of a kept system subcluster = %v, want 1", got)
+		}
+		// Pruned on purpose: terminated at start-up.
+		e.opts.PruneSystemSubclusters = true
+		e.restart()
 		if _, err := e.k.GetSystemSubclusterRoot("admin"); err == nil {
-			t.Fatal("a dropped system subcluster is still there")
+			t.Fatal("a pruned system subcluster is still there")
 		}
 		st, _ := e.k.GetStatus(context.Background())
 		if len(st.Subclusters) != 0 {
-			t.Fatalf("status after dropping: %+v", st)
+			t.Fatalf("status after pruning: %+v", st)
 		}
 	})
 }

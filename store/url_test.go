@@ -52,3 +52,29 @@ func TestParseURLErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://postgres:s3cret@127.0.0.1:5432/db": "postgres://postgres:xxxxx@127.0.0.1:5432/db",
+		"postgres://postgres@127.0.0.1:5432/db":        "postgres://postgres@127.0.0.1:5432/db",
+		"postgres://u:s3cret@host:notaport/db":         "postgres://u:xxxxx@host:notaport/db",
+		"postgres://u:s3%cret@host/db":                 "postgres://u:xxxxx@host/db",
+		"mysql://root:s3cret@h/db":                     "mysql://root:xxxxx@h/db",
+		"sqlite:///var/lib/ocap/kernel.db":             "sqlite:///var/lib/ocap/kernel.db",
+		"postgres://u:s3cret@h/db?search_path=a,b":     "postgres://u:xxxxx@h/db?search_path=a,b",
+	} {
+		if got := RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// An error about a malformed store URL never prints its password.
+func TestURLErrorsRedactPassword(t *testing.T) {
+	for _, u := range []string{"mysql://root:s3cret@h/db", "root:s3cret@h/db"} {
+		_, _, err := parseURL(u)
+		if err == nil || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("parseURL(%q): %v", u, err)
+		}
+	}
+}

@@ -54,8 +54,8 @@ func init() {
 		"kernel restart-vat v1", restartVatVerb)
 	clientVerb("terminate-vat", "VAT_ID", "terminate one vat of a subcluster: its worker is killed, sends to its objects fail with VAT_TERMINATED, the other vats carry on",
 		"kernel terminate-vat v2", terminateVatVerb)
-	clientVerb("reset", "", "for debugging: stop every vat and wipe all kernel state (every subcluster, object and promise), with no undo",
-		"kernel reset --socket /tmp/ocap-debug.sock", resetVerb)
+	clientVerb("reset", "--yes", "for debugging: stop every vat and wipe all kernel state (every subcluster, object and promise), with no undo; --yes confirms",
+		"kernel reset --yes --socket /tmp/ocap-debug.sock", resetVerb)
 	clientVerb("stop", "", "stop the daemon: finish the current crank, stop every worker, exit; returns once it has exited",
 		"kernel stop --socket /tmp/ocap.sock", stopVerb)
 }
@@ -230,10 +230,30 @@ var (
 	terminateVatVerb = callVerb(1, func(ctx context.Context, c *control.Client, id string) (any, error) {
 		return control.TerminateVatResponse{VatID: id, Terminated: true}, c.TerminateVat(ctx, id)
 	})
-	resetVerb = callVerb(0, func(ctx context.Context, c *control.Client, _ string) (any, error) {
-		return control.ResetResponse{Reset: true}, c.Reset(ctx)
-	})
 )
+
+// resetVerb wipes the daemon's state, only when --yes says the caller
+// means it: there is no undo.
+func resetVerb(args []string, stdout, _ io.Writer) error {
+	f := newFlags("socket")
+	yes := f.boolean("yes")
+	pos, _, err := f.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	if !*yes {
+		return usagef("reset wipes every subcluster, object and promise of the kernel, with no undo: pass --yes to confirm")
+	}
+	c, ctx, cancel := clientFor(f)
+	defer cancel()
+	if err := c.Reset(ctx); err != nil {
+		return err
+	}
+	return printJSON(stdout, control.ResetResponse{Reset: true})
+}
 
 // stopVerb asks the daemon to stop, then waits until it has exited, so
 // that a script may start another daemon on the same store right after.

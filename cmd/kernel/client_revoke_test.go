@@ -121,7 +121,7 @@ func TestClientRevokeRestartReset(t *testing.T) {
 		if len(workers) != 2 {
 			t.Fatalf("workers before reset: %v", workers)
 		}
-		if out := ok(t, sock, nil, "reset"); out != `{"reset":true}` {
+		if out := ok(t, sock, nil, "reset", "--yes"); out != `{"reset":true}` {
 			t.Fatalf("reset: %s", out)
 		}
 		testutil.WaitFor(t, testutil.Patience, "the workers to exit after reset", func() bool { return allGone(workers) })
@@ -176,6 +176,7 @@ func TestClientRevokeUsage(t *testing.T) {
 		{"terminate-vat"},
 		{"reset", "now"},
 		{"reset", "--force"},
+		{"reset"}, // nothing is wiped without --yes
 	} {
 		var stdout, stderr bytes.Buffer
 		code := run(args, &stdout, &stderr)

@@ -16,11 +16,12 @@ import (
 type flagSet struct {
 	values map[string]*string
 	lists  map[string]*[]string
+	bools  map[string]*bool
 	stop   string
 }
 
 func newFlags(names ...string) *flagSet {
-	f := &flagSet{values: map[string]*string{}, lists: map[string]*[]string{}}
+	f := &flagSet{values: map[string]*string{}, lists: map[string]*[]string{}, bools: map[string]*bool{}}
 	for _, n := range names {
 		f.values[n] = new(string)
 	}
@@ -33,6 +34,13 @@ func (f *flagSet) get(name string) string { return *f.values[name] }
 func (f *flagSet) list(name string) *[]string {
 	p := new([]string)
 	f.lists[name] = p
+	return p
+}
+
+// boolean declares a flag that takes no value.
+func (f *flagSet) boolean(name string) *bool {
+	p := new(bool)
+	f.bools[name] = p
 	return p
 }
 
@@ -52,6 +60,10 @@ func (f *flagSet) parse(args []string) (positional, rest []string, err error) {
 				return positional, append([]string{value}, args[i+1:]...), nil
 			}
 			return positional, args[i+1:], nil
+		}
+		if b, ok := f.bools[name]; ok && !hasValue {
+			*b = true
+			continue
 		}
 		p, ok := f.values[name]
 		l, isList := f.lists[name]
@@ -86,6 +98,24 @@ func defaultDB() string {
 	if v := os.Getenv("OCAP_DB"); v != "" {
 		return v
 	}
+	return "sqlite://" + filepath.Join(stateDir(), "kernel.db")
+}
+
+// defaultRunDB is the store of 'kernel run' for the cluster NAME: $OCAP_DB,
+// else a SQLite file of that cluster's own, so that running one cluster
+// never restores, nor removes, another's vats.
+func defaultRunDB(name string) (string, error) {
+	if v := os.Getenv("OCAP_DB"); v != "" {
+		return v, nil
+	}
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) {
+		return "", usagef("--name %q cannot name a store file of its own; pass --db", name)
+	}
+	return "sqlite://" + filepath.Join(stateDir(), "run", name+".db"), nil
+}
+
+// stateDir is $XDG_STATE_HOME/ocap (default ~/.local/state/ocap).
+func stateDir() string {
 	state := os.Getenv("XDG_STATE_HOME")
 	if state == "" {
 		home, err := os.UserHomeDir()
@@ -94,8 +124,19 @@ func defaultDB() string {
 		}
 		state = filepath.Join(home, ".local", "state")
 	}
-	return "sqlite://" + filepath.Join(state, "ocap", "kernel.db")
+	return filepath.Join(state, "ocap")
 }
+
+// runStoreHelp and pruneHelp document, in --help, where 'kernel run' keeps
+// its state and what happens to system subclusters no longer named.
+const (
+	runStoreHelp = `--db URL (default $OCAP_DB, else sqlite://$XDG_STATE_HOME/ocap/run/NAME.db):
+without --db and $OCAP_DB, each cluster NAME has a store of its own, so that
+running one cluster never restores, nor removes, another's vats.`
+	pruneHelp = `--prune-system terminates, with all their state, the system subclusters the
+store holds but this start does not name. Without it they are kept, running,
+and a warning names each with the command that removes it.`
+)
 
 // defaultDeliveryTimeout is --delivery-timeout's default, as
 // ocap.Options.DeliveryTimeout's.

@@ -14,14 +14,13 @@ import (
 
 	"github.com/ocapgo/ocap"
 	"github.com/ocapgo/ocap/platform"
-	"github.com/ocapgo/ocap/store"
 )
 
 func init() {
 	verbs["run"] = verb{
-		usage:   "run [--db URL] [--name NAME] [--delivery-timeout DURATION] [--log-level LEVEL] [--log-format text|json] cluster.json [--call METHOD [JSON-ARG ...]]",
+		usage:   "run [--db URL] [--name NAME] [--prune-system] [--delivery-timeout DURATION] [--log-level LEVEL] [--log-format text|json] cluster.json [--call METHOD [JSON-ARG ...]]",
 		summary: "launch (first time) or restore cluster.json as a system subcluster; with --call, send METHOD to its root and print the result",
-		details: deliveryTimeoutHelp,
+		details: runStoreHelp + "\n\n" + pruneHelp + "\n\n" + deliveryTimeoutHelp,
 		example: "kernel run --db sqlite:///tmp/x.db testdata/clusters/hello.json --call hello world",
 		run:     runVerb,
 	}
@@ -29,6 +28,7 @@ func init() {
 
 func runVerb(args []string, stdout, stderr io.Writer) error {
 	f := newFlags("db", "name", "log-level", "log-format", "delivery-timeout")
+	prune := f.boolean("prune-system")
 	f.stop = "call"
 	pos, call, err := f.parse(args)
 	if err != nil {
@@ -48,7 +48,9 @@ func runVerb(args []string, stdout, stderr io.Writer) error {
 	}
 	dbURL := f.get("db")
 	if dbURL == "" {
-		dbURL = defaultDB()
+		if dbURL, err = defaultRunDB(name); err != nil {
+			return err
+		}
 	}
 	jsonLogs, err := parseLogFormat(f.get("log-format"))
 	if err != nil {
@@ -67,15 +69,16 @@ func runVerb(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	db, err := store.Open(ctx, dbURL)
+	db, err := openStore(ctx, dbURL)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	k, err := ocap.Make(ctx, platform.New(platform.Options{Logger: logger.Named("platform")}), db, ocap.Options{
-		Logger:            logger,
-		SystemSubclusters: []ocap.SystemSubclusterConfig{{Name: name, Config: *cfg}},
-		DeliveryTimeout:   timeout,
+		Logger:                 logger,
+		SystemSubclusters:      []ocap.SystemSubclusterConfig{{Name: name, Config: *cfg}},
+		PruneSystemSubclusters: *prune,
+		DeliveryTimeout:        timeout,
 	})
 	if err != nil {
 		return err

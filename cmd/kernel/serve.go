@@ -37,9 +37,9 @@ const defaultSpares = 2
 
 func init() {
 	verbs["serve"] = verb{
-		usage:   "serve [--db URL] [--socket PATH] [--system NAME=cluster.json ...] [--metrics-addr ADDR] [--spare-workers N] [--delivery-timeout DURATION] [--log-level LEVEL] [--log-format text|json]",
+		usage:   "serve [--db URL] [--socket PATH] [--system NAME=cluster.json ...] [--prune-system] [--metrics-addr ADDR] [--spare-workers N] [--delivery-timeout DURATION] [--log-level LEVEL] [--log-format text|json]",
 		summary: "run the kernel as a daemon, managed through its control API on a unix socket",
-		details: deliveryTimeoutHelp,
+		details: pruneHelp + "\n\n" + deliveryTimeoutHelp,
 		example: "kernel serve --db sqlite:///tmp/ocap.db --socket /tmp/ocap.sock --system hello=testdata/clusters/hello.json",
 		run:     serveVerb,
 	}
@@ -48,6 +48,7 @@ func init() {
 func serveVerb(args []string, stdout, stderr io.Writer) error {
 	f := newFlags("db", "socket", "log-level", "metrics-addr", "log-format", "spare-workers", "delivery-timeout")
 	systemFlags := f.list("system")
+	prune := f.boolean("prune-system")
 	pos, _, err := f.parse(args)
 	if err != nil {
 		return err
@@ -112,6 +113,7 @@ func serveVerb(args []string, stdout, stderr io.Writer) error {
 		metrics: ms,
 		spares:  spares,
 		timeout: timeout,
+		prune:   *prune,
 		stopped: make(chan struct{}),
 	}
 	for _, s := range systems {
@@ -148,6 +150,7 @@ func parseSystems(flags []string) ([]systemFlag, error) {
 type daemon struct {
 	spares  int           // workers kept started ahead of need
 	timeout time.Duration // the delivery time limit
+	prune   bool          // --prune-system
 	base    hclog.Logger  // the kernel's logger; log is ours
 	log     hclog.Logger
 	socket  string
@@ -184,7 +187,7 @@ func (d *daemon) run(private bool) error {
 		return err
 	}
 	defer claim.release()
-	db, err := store.Open(context.Background(), d.dbURL)
+	db, err := openStore(context.Background(), d.dbURL)
 	if err != nil {
 		return err
 	}
@@ -248,10 +251,11 @@ func (d *daemon) makeKernel(launcher platform.Launcher, db store.Store) (*ocap.K
 	done := make(chan made, 1)
 	go func() {
 		k, err := ocap.Make(ctx, launcher, db, ocap.Options{
-			Logger:            d.base,
-			SystemSubclusters: d.systems,
-			Metrics:           d.metrics.kernel(),
-			DeliveryTimeout:   d.timeout,
+			Logger:                 d.base,
+			SystemSubclusters:      d.systems,
+			PruneSystemSubclusters: d.prune,
+			Metrics:                d.metrics.kernel(),
+			DeliveryTimeout:        d.timeout,
 		})
 		done <- made{k, err}
 	}()

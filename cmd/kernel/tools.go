@@ -58,7 +58,7 @@ func migrateVerb(args []string, stdout, stderr io.Writer) error {
 	}
 	from, to, err := store.Migrate(context.Background(), url)
 	if err != nil {
-		return fmt.Errorf("migrating %s: %w", url, err)
+		return hidePassword(fmt.Errorf("migrating %s: %w", store.RedactURL(url), err), url)
 	}
 	return printJSON(stdout, map[string]any{"from": from, "to": to})
 }
