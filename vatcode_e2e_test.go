@@ -387,7 +387,7 @@ func TestVatCodeCorpus(t *testing.T) {
 			if got := vcBody(t, e, alice, "call", "powers", "parametersFrozen"); got != `#true` {
 				t.Errorf("parametersFrozen: %s", got)
 			}
-			if got := vcBody(t, e, alice, "call", "powers", "loggerShape"); got != `#["debug:function","error:function","info:function","log:function","subLogger:function","warn:function"]` {
+			if got := vcBody(t, e, alice, "call", "powers", "loggerShape"); got != `#["debug:function","error:function","info:function","log:function","warn:function"]` {
 				t.Errorf("loggerShape: %s", got)
 			}
 			mark := len(e.logs.String())
@@ -663,5 +663,90 @@ func TestVatCodeGuideExamples(t *testing.T) {
 				t.Fatalf("getWeatherReport(Oslo) after a restart = %v, want %s", got, w.report("Oslo"))
 			}
 		})
+	})
+}
+
+// TestVatCodeKernelModules: a vat using the JavaScript kernel's own vat
+// modules (@metamask/logger, @metamask/kernel-utils and its discoverable
+// exos) as its vats do; a package that reaches for Node's fs fails the
+// launch naming the chain of imports, and an unresolved package says where
+// it was looked for.
+func TestVatCodeKernelModules(t *testing.T) {
+	forEachStore(t, func(t *testing.T, url string) {
+		e := startKernel(t, url, ocap.Options{})
+		res := e.launch("vc-kernel-modules.json")
+		if got := mustDecode(t, res.BootstrapResult); got != "modules ready" {
+			t.Fatalf("bootstrap answered %v", got)
+		}
+		calc, ok := e.mustCall(res.RootKref, "getCalculator").(marshal.Ref)
+		if !ok || calc.Iface != "Alleged: Calculator" {
+			t.Fatalf("getCalculator: %#v", calc)
+		}
+		if got := vcBody(t, e, calc.Kref, "add", 2, 3); got != `#5` {
+			t.Errorf("add: %s", got)
+		}
+		if got := vcBody(t, e, calc.Kref, "__getDescription__"); got != `#{"add":{"args":{"a":{"description":"First number","type":"number"},"b":{"description":"Second number","type":"number"}},"description":"Adds two numbers together","returns":{"description":"The sum","type":"number"}},"greet":{"args":{"name":{"description":"Who","type":"string"}},"description":"Greets a person by name","returns":{"description":"A greeting","type":"string"}}}` {
+			t.Errorf("__getDescription__: %s", got)
+		}
+		celsius := e.mustCall(res.RootKref, "getCelsius").(marshal.Ref).Kref
+		if got := vcBody(t, e, celsius, "toFahrenheit", 100); got != `#212` {
+			t.Errorf("toFahrenheit: %s", got)
+		}
+		if got := vcBody(t, e, celsius, "toFahrenheit", "hot"); got != `rejected Error: In "toFahrenheit" method of (Temperature): arg 0: string "hot" - Must be a number` {
+			t.Errorf("toFahrenheit(hot): %s", got)
+		}
+		if got := vcBody(t, e, res.RootKref, "describeLocally"); got != `#{"toFahrenheit":{"args":{"celsius":{"description":"degrees Celsius","type":"number"}},"description":"Converts to Fahrenheit","required":["celsius"],"returns":{"type":"number"}}}` {
+			t.Errorf("describeLocally: %s", got)
+		}
+
+		mark := len(e.logs.String())
+		if got := e.mustCall(res.RootKref, "log", "km"); got != `{"n":1}` {
+			t.Fatalf("log: %v", got)
+		}
+		want := map[string]string{ // message -> level/tags
+			`km 1 {"n":1}`:  "info/modules",
+			"km deeper":     "warn/modules,deeper",
+			"km standalone": "error/standalone",
+		}
+		waitFor(t, patience, "the vat's log lines", func() bool {
+			n := 0
+			for _, l := range vatLogs(e, mark) {
+				if w, ok := want[l.Message]; ok && l.Level+"/"+l.Tags == w {
+					n++
+				}
+			}
+			return n == len(want)
+		})
+
+		dir := t.TempDir()
+		for name, content := range map[string]string{
+			"vat.js":                          "import { read } from 'leaky';\nexport const buildRootObject = () => read;\n",
+			"uses-missing.js":                 "import pad from 'left-pad';\nexport const buildRootObject = () => pad;\n",
+			"node_modules/leaky/package.json": `{"name": "leaky", "main": "index.js"}`,
+			"node_modules/leaky/index.js":     "exports.read = require('./files.js').read;\n",
+			"node_modules/leaky/files.js":     "const fs = require('fs');\nexports.read = fs.readFileSync;\n",
+			"leaky.json":                      `{"bootstrap": "v", "vats": {"v": {"sourceSpec": "vat.js"}}}`,
+			"missing.json":                    `{"bootstrap": "v", "vats": {"v": {"sourceSpec": "uses-missing.js"}}}`,
+		} {
+			p := filepath.Join(dir, filepath.FromSlash(name))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for cluster, want := range map[string]string{
+			"leaky.json":   `vat "v": node_modules/leaky/files.js:1:20: "fs" is a Node.js built-in module, which a vat cannot use: vats get no host powers (import chain: vat.js → node_modules/leaky/index.js → node_modules/leaky/files.js → "fs")`,
+			"missing.json": `vat "v": cannot resolve "left-pad" imported by uses-missing.js: no package "left-pad" in ` + filepath.Join(dir, "node_modules") + "; install it beside the vat (npm install left-pad, in " + dir + ")",
+		} {
+			cfg, err := ocap.LoadClusterConfig(filepath.Join(dir, cluster))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.k.LaunchSubcluster(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: launch error %v\n want it to contain %s", cluster, err, want)
+			}
+		}
 	})
 }

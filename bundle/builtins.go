@@ -23,6 +23,8 @@ var BuiltinModules = []string{
 	"@endo/pass-style",
 	"@metamask/kernel-utils",
 	"@metamask/kernel-utils/exo",
+	"@metamask/kernel-utils/discoverable",
+	"@metamask/logger",
 	"@metamask/ocap-kernel",
 	"@agoric/store",
 	"@agoric/vat-data",
@@ -45,6 +47,9 @@ var implicitDefines = func() map[string]string {
 	for _, imp := range implicitImports {
 		defines[imp.name] = implicitVar(imp.name)
 	}
+	// Packages branch on process.env.NODE_ENV, and a vat has no process:
+	// the JavaScript kernel's bundler inlines "production" too.
+	defines["process.env.NODE_ENV"] = `"production"`
 	return defines
 }()
 

@@ -77,6 +77,7 @@ func BuildWithin(ctx context.Context, root, path string) (*Bundle, error) {
 func build(ctx context.Context, abs string, conf *confinement) (*Bundle, []string, error) {
 	builds.Add(1)
 	dir := filepath.Dir(abs)
+	graph := newImportGraph(dir, conf.dir)
 	esb, cerr := api.Context(api.BuildOptions{
 		EntryPoints:   []string{abs},
 		AbsWorkingDir: dir,
@@ -90,11 +91,11 @@ func build(ctx context.Context, abs string, conf *confinement) (*Bundle, []strin
 		Target:        api.ES2017,
 		KeepNames:     true,
 		LogLevel:      api.LogLevelSilent,
-		Plugins:       []api.Plugin{builtinPlugin(), conf.plugin()},
+		Plugins:       []api.Plugin{builtinPlugin(), conf.plugin(), graph.plugin()},
 		Define:        implicitDefines,
 	})
 	if cerr != nil {
-		return nil, nil, fmt.Errorf("bundle %s: %w", abs, buildError(cerr.Errors))
+		return nil, nil, fmt.Errorf("bundle %s: %w", abs, buildError(cerr.Errors, nil))
 	}
 	defer esb.Dispose()
 
@@ -113,7 +114,7 @@ func build(ctx context.Context, abs string, conf *confinement) (*Bundle, []strin
 		return nil, nil, fmt.Errorf("bundle %s: %w", abs, err)
 	}
 	if len(res.Errors) > 0 {
-		return nil, nil, buildError(res.Errors)
+		return nil, nil, buildError(res.Errors, graph)
 	}
 	if len(res.OutputFiles) != 1 {
 		return nil, nil, fmt.Errorf("bundle %s: esbuild produced %d output files, want 1", abs, len(res.OutputFiles))

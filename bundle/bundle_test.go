@@ -198,13 +198,20 @@ func TestBuildJavaScriptDirectives(t *testing.T) {
 
 func TestBuildErrors(t *testing.T) {
 	dir := writeTree(t, map[string]string{
-		"missing.ts":  "import { a } from './nope';\nexport const buildRootObject = () => a;\n",
-		"nested.ts":   "import { b } from './lib/b';\nexport const buildRootObject = () => b;\n",
-		"lib/b.ts":    "import { c } from '../gone.js';\nimport { d } from 'not-a-package';\nexport const b = c + d;\n",
-		"syntax.ts":   "export function buildRootObject() {\n  return 1 +;\n}\n",
-		"tla.ts":      "const x = await Promise.resolve(1);\nexport const buildRootObject = () => x;\n",
-		"deepbad.mjs": "import '@endo/far/src/internal.js';\n",
-		"vat.py":      "",
+		"missing.ts":                        "import { a } from './nope';\nexport const buildRootObject = () => a;\n",
+		"nested.ts":                         "import { b } from './lib/b';\nexport const buildRootObject = () => b;\n",
+		"lib/b.ts":                          "import { c } from '../gone.js';\nimport { d } from 'not-a-package';\nexport const b = c + d;\n",
+		"syntax.ts":                         "export function buildRootObject() {\n  return 1 +;\n}\n",
+		"tla.ts":                            "const x = await Promise.resolve(1);\nexport const buildRootObject = () => x;\n",
+		"deepbad.mjs":                       "import '@endo/far/src/internal.js';\n",
+		"leaky.js":                          "import { read } from 'leaky';\nexport const buildRootObject = () => read;\n",
+		"node_modules/leaky/package.json":   `{"name": "leaky", "main": "lib/index.js"}`,
+		"node_modules/leaky/lib/index.js":   "const fs = require('./fs-user.js');\nexports.read = fs.read;\n",
+		"node_modules/leaky/lib/fs-user.js": "const { readFileSync } = require('fs');\nexports.read = readFileSync;\n",
+		"nodeproc.ts":                       "import process from 'node:process';\nexport const buildRootObject = () => process;\n",
+		"sub/deep.ts":                       "import x from 'not-here/sub';\nexport const buildRootObject = () => x;\n",
+		"kutils.ts":                         "import { startRelay } from '@metamask/kernel-utils/libp2p';\nexport const buildRootObject = () => startRelay;\n",
+		"vat.py":                            "",
 	})
 	tests := []struct {
 		file string
@@ -212,10 +219,15 @@ func TestBuildErrors(t *testing.T) {
 		full bool
 	}{
 		{"missing.ts", `cannot resolve "./nope" imported by missing.ts`, true},
-		{"nested.ts", "cannot resolve \"../gone.js\" imported by lib/b.ts\ncannot resolve \"not-a-package\" imported by lib/b.ts", true},
+		{"nested.ts", "cannot resolve \"../gone.js\" imported by lib/b.ts\ncannot resolve \"not-a-package\" imported by lib/b.ts: no package \"not-a-package\" in " +
+			filepath.Join(dir, "lib", "node_modules") + ", " + filepath.Join(dir, "node_modules") + "; install it beside the vat (npm install not-a-package, in " + dir + ")", true},
+		{"sub/deep.ts", `cannot resolve "not-here/sub" imported by deep.ts: no package "not-here" in ` + filepath.Join(dir, "sub", "node_modules") + "; install it beside the vat (npm install not-here, in " + filepath.Join(dir, "sub") + ")", true},
+		{"leaky.js", `node_modules/leaky/lib/fs-user.js:1:34: "fs" is a Node.js built-in module, which a vat cannot use: vats get no host powers (import chain: leaky.js → node_modules/leaky/lib/index.js → node_modules/leaky/lib/fs-user.js → "fs")`, true},
+		{"nodeproc.ts", `nodeproc.ts:1:21: "node:process" is a Node.js built-in module, which a vat cannot use: vats get no host powers (import chain: nodeproc.ts → "node:process")`, true},
+		{"kutils.ts", `cannot resolve "@metamask/kernel-utils/libp2p" imported by kutils.ts: of @metamask/kernel-utils the worker provides only @metamask/kernel-utils, @metamask/kernel-utils/exo, @metamask/kernel-utils/discoverable`, true},
 		{"syntax.ts", "syntax.ts:2:13: Unexpected \";\"", true},
 		{"tla.ts", "tla.ts:1:11: Top-level await is not available", false},
-		{"deepbad.mjs", `cannot resolve "@endo/far/src/internal.js" imported by deepbad.mjs`, true},
+		{"deepbad.mjs", `cannot resolve "@endo/far/src/internal.js" imported by deepbad.mjs: of @endo/far the worker provides only @endo/far`, true},
 		{"vat.py", `unsupported source extension ".py"`, false},
 	}
 	for _, tc := range tests {
@@ -229,8 +241,13 @@ func TestBuildErrors(t *testing.T) {
 			t.Errorf("%s: got %q, want it to contain %q", tc.file, err, tc.want)
 		}
 	}
+	// Within a wider root, packages are looked for up to that root.
+	_, err := BuildWithin(context.Background(), dir, filepath.Join(dir, "sub", "deep.ts"))
+	if want := `no package "not-here" in ` + filepath.Join(dir, "sub", "node_modules") + ", " + filepath.Join(dir, "node_modules") + ";"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("sub/deep.ts within %s: %v, want it to contain %s", dir, err, want)
+	}
 	var be *BuildError
-	_, err := Build(context.Background(), filepath.Join(dir, "nested.ts"))
+	_, err = Build(context.Background(), filepath.Join(dir, "nested.ts"))
 	if !errors.As(err, &be) || len(be.Problems) != 2 {
 		t.Errorf("want a *BuildError with 2 problems, got %#v", err)
 	}
@@ -359,5 +376,26 @@ func TestImplicitMakeDefaultExo(t *testing.T) {
 		if strings.Contains(b.Script, "__ocapImplicit_") {
 			t.Errorf("%s: a bound makeDefaultExo was rewritten:\n%s", name, b.Script)
 		}
+	}
+}
+
+// A package installed beside the vat bundles with it, CommonJS included,
+// and its process.env.NODE_ENV reads "production", as on the JavaScript
+// kernel.
+func TestBuildInstalledPackage(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"vat.js":                          "import { mode, pad } from 'modal';\nexport const buildRootObject = () => ({ mode, padded: pad('x') });\n",
+		"node_modules/modal/package.json": `{"name": "modal", "main": "index.js"}`,
+		"node_modules/modal/index.js":     "exports.mode = process.env.NODE_ENV === 'production' ? 'prod' : 'dev';\nexports.pad = (s) => '[' + s + ']';\n",
+	})
+	b, err := Build(context.Background(), filepath.Join(dir, "vat.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vm := goja.New()
+	vm.Set("ns", runVat(t, vm, b.Script))
+	v, err := vm.RunString(`JSON.stringify(ns.buildRootObject())`)
+	if err != nil || v.String() != `{"mode":"prod","padded":"[x]"}` {
+		t.Errorf("got %v, %v", v, err)
 	}
 }

@@ -43,8 +43,16 @@
 //
 // A failed build returns a *BuildError listing every problem, one per line:
 // an unresolved import as `cannot resolve "<specifier>" imported by <file>`,
-// anything else as `<file>:<line>:<column>: <message>` (line and column
-// 1-based). Files are named relative to the entry file's folder.
+// followed, for a package, by which of its modules the worker provides (a
+// built-in package) or by the node_modules folders it was looked for in and
+// the `npm install` that fixes it; an import of a Node.js built-in module
+// (`fs`, `node:process`, ...) that no installed package provides, as one
+// that a vat cannot use, with the chain of imports from the vat's source
+// to it; anything else as `<file>:<line>:<column>: <message>` (line and
+// column 1-based). Files are named relative to the entry file's folder.
+//
+// Packages may read process.env.NODE_ENV: it is "production", inlined as
+// the JavaScript kernel's bundler does.
 //
 // # Confinement
 //

@@ -16,19 +16,20 @@ type BuildError struct {
 
 func (e *BuildError) Error() string { return strings.Join(e.Problems, "\n") }
 
-// buildError converts esbuild's messages.
-func buildError(msgs []api.Message) *BuildError {
+// buildError converts esbuild's messages; graph (may be nil) adds where
+// unresolved packages were looked for.
+func buildError(msgs []api.Message, graph *importGraph) *BuildError {
 	e := &BuildError{}
 	for _, m := range msgs {
-		e.Problems = append(e.Problems, problem(m))
+		e.Problems = append(e.Problems, problem(m, graph))
 	}
 	return e
 }
 
 // problem renders one esbuild message in our words.
-func problem(m api.Message) string {
+func problem(m api.Message, graph *importGraph) string {
 	if spec, ok := unresolved(m.Text); ok && m.Location != nil {
-		return fmt.Sprintf("cannot resolve %q imported by %s", spec, m.Location.File)
+		return fmt.Sprintf("cannot resolve %q imported by %s%s", spec, m.Location.File, graph.unresolvedHint(spec, m.Location.File))
 	}
 	if m.Location == nil || m.Location.File == "" {
 		return m.Text

@@ -37,8 +37,15 @@
 //	@endo/eventual-send          E (E.when, E.get, E.sendOnly, E.resolve)
 //	@endo/far                    E, Far, Remotable, getInterfaceOf, passStyleOf
 //	@metamask/kernel-utils/exo   makeDefaultExo, makeDefaultInterface
-//	@metamask/kernel-utils       the above, makeCounter, stringify, isPrimitive,
-//	                             isTypedArray, EmptyJsonArray
+//	@metamask/kernel-utils       the above, makeDiscoverableExo, GET_DESCRIPTION,
+//	                             S, mergeDisjointRecords, makeCounter, ifDefined,
+//	                             delay, stringify, toHex, fromHex, isPrimitive,
+//	                             isTypedArray, isTypedObject, isCapData,
+//	                             isJsonRpcCall, isJsonRpcMessage, isVatBundle,
+//	                             EmptyJsonArray
+//	@metamask/kernel-utils/discoverable
+//	                             makeDiscoverableExo, GET_DESCRIPTION
+//	@metamask/logger             Logger, makeConsoleTransport, makeArrayTransport
 //	@endo/exo                    makeExo, defineExoClass, defineExoClassKit,
 //	                             initEmpty, GET_INTERFACE_GUARD
 //	@endo/marshal                passStyleOf, isPassable, assertPassable,
@@ -62,8 +69,8 @@
 // `this` bound to {state, self} (or {state, facets} in a kit).
 //
 // buildRootObject(vatPowers, parameters, baggage) gets vatPowers =
-// {logger, VatData} (logger: log, debug, info, warn, error,
-// subLogger({tags})), the parameters decoded and hardened, and baggage
+// {logger, VatData} (logger: a @metamask/logger Logger writing to the
+// kernel log with its tags), the parameters decoded and hardened, and baggage
 // (has, init, get, set, delete, keys, values, entries, getSize) stored in
 // the vatstore as "baggage.<key>" = JSON of the value's CapData.
 //

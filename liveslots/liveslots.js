@@ -18,7 +18,7 @@
     makeE,
     makeModules,
     makeConsole,
-    makeLogger,
+    makeLoggerModule,
     makeVatstore,
     makeBaggage,
     makeStorableChecker,
@@ -38,7 +38,8 @@
   const E = makeE(eventualSend, eventualGet);
   // VatData exists once startVat has the vatstore.
   let vatData;
-  const require = makeModules(E, () => vatData);
+  const loggerModule = makeLoggerModule(host.log);
+  const require = makeModules(E, () => vatData, loggerModule);
 
   defineGlobal('harden', harden);
   defineGlobal('console', makeConsole(host.log));
@@ -100,7 +101,7 @@
     const baggage = makeBaggage(vatstore, marshal, checkDurable);
     const parameters =
       paramsBody === '' ? harden({}) : marshal.fromCapData(paramsBody, paramsSlots);
-    const vatPowers = harden({ logger: makeLogger(host.log, []), VatData: vatData });
+    const vatPowers = harden({ logger: new loggerModule.Logger({ tags: [] }), VatData: vatData });
 
     let exports;
     try {

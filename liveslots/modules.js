@@ -16,29 +16,11 @@
     return harden(ns);
   };
 
-  const isPrimitive = x => x === null || (typeof x !== 'object' && typeof x !== 'function');
-
-  // makeCounter(start) returns a function giving start+1, start+2, ...
-  const makeCounter = (start = 0) => {
-    let count = start;
-    return () => {
-      count += 1;
-      return count;
-    };
-  };
-
-  const stringify = (value, indent = 2) => {
-    try {
-      return JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? `${v}` : v), indent);
-    } catch (_) {
-      return lib.inspect(value);
-    }
-  };
-
-  // makeModules(E, getVatData) returns the resolver over every built-in
-  // module. Each namespace is made the first time a bundle requires it;
-  // getVatData gives the vat's VatData once its vatstore is there.
-  const makeModules = (E, getVatData) => {
+  // makeModules(E, getVatData, loggerModule) returns the resolver over
+  // every built-in module. Each namespace is made the first time a bundle
+  // requires it; getVatData gives the vat's VatData once its vatstore is
+  // there.
+  const makeModules = (E, getVatData, loggerModule) => {
     const { Far, Remotable, makeDefaultExo, makeDefaultInterface, makeExo, defineExoClass } = lib;
     const { defineExoClassKit, initEmpty, GET_INTERFACE_GUARD } = lib;
     const { passStyleOf, isPassable, assertPassable, makeTagged, getTag, getInterfaceOf } = lib;
@@ -59,15 +41,10 @@
       ['@endo/eventual-send', () => namespace({ E })],
       ['@endo/far', () => namespace({ E, Far, Remotable, getInterfaceOf, passStyleOf })],
       ['@metamask/kernel-utils/exo', () => namespace({ makeDefaultExo, makeDefaultInterface })],
-      ['@metamask/kernel-utils', () => namespace({
-        makeDefaultExo,
-        makeDefaultInterface,
-        makeCounter,
-        stringify,
-        isPrimitive,
-        isTypedArray: lib.isTypedArray,
-        EmptyJsonArray: harden([]),
-      })],
+      // The JavaScript kernel's own packages, as its vats import them.
+      ['@metamask/kernel-utils', () => namespace(kernelUtils().main)],
+      ['@metamask/kernel-utils/discoverable', () => namespace(kernelUtils().discoverable)],
+      ['@metamask/logger', () => namespace(loggerModule)],
       ['@endo/exo', () =>
         namespace({ makeExo, defineExoClass, defineExoClassKit, initEmpty, GET_INTERFACE_GUARD })],
       ['@endo/marshal', passStyle],
@@ -80,6 +57,11 @@
       ['@agoric/vat-data', () => namespace(lib.vatDataModule(getVatData()))],
     ]);
     const made = new Map();
+    let utils;
+    const kernelUtils = () => {
+      if (utils === undefined) utils = lib.makeKernelUtils();
+      return utils;
+    };
 
     const require = specifier => {
       let ns = made.get(specifier);

@@ -97,3 +97,45 @@ func TestUnhandledRejectionIsLogged(t *testing.T) {
 		t.Errorf("log:\n%s", out.String())
 	}
 }
+
+// The JavaScript kernel's own modules, as its vats use them: Logger with
+// tags, sub-loggers and transports; discoverable exos and S; the helpers.
+func TestMetaMaskModules(t *testing.T) {
+	out := &captureLogger{}
+	v, err := New(hclog.New(&hclog.LoggerOptions{Output: out, Level: hclog.Trace}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if res := v.Deliver(startDelivery(readBundle(t, "metamask.js"), nil, nil)); res.Error != "" {
+		t.Fatal(res.Error)
+	}
+	expectSyscalls(t, call(t, v, `#["log",[]]`),
+		`resolve p-1 ok #{"badOptions":"threw Error: Invalid logger options","entries":[["debug",["a","b"],"to the array",[7]]],"isLogger":true,"keys":["debug","error","info","log","warn"]} []`)
+	text := out.String()
+	for _, want := range []string{
+		`[INFO]  mm info {"n":1}: vat=v1 vatName=test tags=mm`,
+		`[WARN]  mm warn: vat=v1 vatName=test tags="mm,deeper"`,
+		`[INFO]  mm standalone: vat=v1 vatName=test tags=standalone`,
+		`[ERROR] mm untagged: vat=v1 vatName=test` + "\n",
+		`[ERROR] ["t"] mm console transport: vat=v1 vatName=test` + "\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("log lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "filtered out") {
+		t.Errorf("the console transport's level did not filter:\n%s", text)
+	}
+	expectSyscalls(t, call(t, v, `#["discover",[]]`),
+		`resolve p-1 ok #{"calculator":{"add":{"args":{},"description":"Adds"}},"greeter":{"greet":{"args":{"name":{"description":"who","type":"string"},"times":{"type":"number"}},"description":"Greets someone","required":["name"],"returns":{"description":"the greeting","type":"string"}}},"reserved":"threw Error: The `+"`__getDescription__`"+` method name is reserved for discoverable exos.","sum":5} []`)
+	expectSyscalls(t, call(t, v, `#["helpers",[]]`),
+		`resolve p-1 ok #{"capData":[true,false],"clash":"threw Error: Duplicate keys in records: a, found in entries 0 and 1","counter":[11,12],"delay":true,"hex":["01ab","01ab00"],"ifDefined":{"a":1},"merged":["a","b"],"primitive":[true,false],"rpc":[true,true,true,false],"stringify":["{\"a\":[1]}","1","undefined"],"typed":[true,false],"typedObject":true} []`)
+	// The discoverable exo's guard holds for calls from other vats.
+	got := call(t, v, `#["greetLater",["bo",2]]`)
+	expectSyscalls(t, got, `resolve p-1 ok #"hello bohello bo" []`)
+	got = call(t, v, `#["greetLater",[5]]`)
+	if len(got) != 1 || !strings.Contains(got[0], `In \"greet\" method of (Greeter): arg 0: number 5 - Must be a string`) {
+		t.Errorf("greet(5): %q", got)
+	}
+}
