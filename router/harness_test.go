@@ -57,8 +57,14 @@ type serviceReg struct {
 // the router's Config (Store, Launcher and Logger are set by the harness).
 func newHarness(t *testing.T, mods ...func(*router.Config)) *harness {
 	t.Helper()
+	return newHarnessOn(t, "sqlite::memory:", mods...)
+}
+
+// newHarnessOn is newHarness over the store at url.
+func newHarnessOn(t *testing.T, url string, mods ...func(*router.Config)) *harness {
+	t.Helper()
 	ctx := testCtx(t)
-	st, err := store.Open(ctx, "sqlite::memory:")
+	st, err := store.Open(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}

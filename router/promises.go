@@ -73,11 +73,11 @@ func (r *Router) resolve(kp string, isRejected bool, data marshal.CapData) {
 	subscribers, followers := p.Subscribers, p.Followers
 	p.Subscribers, p.Followers = nil, nil
 	r.drainQueue(kp, p)
-	r.putPromise(kp, p)
+	r.k.SettlePromise(kp, p)
 	for _, vat := range subscribers {
 		r.k.Enqueue(runItem{Type: "notify", Vat: vat, KP: kp})
 	}
-	r.cur.settled = append(r.cur.settled, kp)
+	r.answerHost(kp, p)
 	for _, f := range followers {
 		r.settleFollower(f, kp)
 	}

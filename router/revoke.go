@@ -42,6 +42,7 @@ func (r *Router) Reset(ctx context.Context) error {
 			return err
 		}
 		r.wiped = true
+		r.k.MarkRefsKept()
 		r.viewChanged()
 		r.closeChannels("")
 		r.flushes = nil

@@ -70,6 +70,9 @@ type Router struct {
 	// flushTurn says a flush goes before the next run-queue item.
 	flushTurn bool
 	exits     []vatExit // vats that asked to exit during the crank
+	gcActions gcBatch   // what the crank's collect will queue for vats
+	// launchEnds says why vats of subclusters being launched ended.
+	launchEnds map[string]string
 	// What cranks release once their writes are durable: those of the
 	// crank being run, of the queued batch, and of the batch being
 	// committed.
@@ -109,7 +112,7 @@ type Router struct {
 // settlements hosts wait for, the service calls they decided, and the host
 // view they changed.
 type released struct {
-	settled []string
+	settled []answer
 	calls   []serviceCall
 	view    *hostView // nil when unchanged
 }
@@ -126,6 +129,13 @@ func (rel *released) add(later *released) {
 
 func (rel *released) reset() {
 	rel.settled, rel.calls, rel.view = rel.settled[:0], rel.calls[:0], nil
+}
+
+// answer is a settlement a host may be waiting for, read when the promise
+// settled: the promise itself may be gone by the time the crank commits.
+type answer struct {
+	kp string
+	s  Settlement
 }
 
 // vatHandle is a running vat's worker as host reads see it.
@@ -186,6 +196,8 @@ func New(cfg Config) *Router {
 		done:          make(chan struct{}),
 		workers:       map[string]platform.Worker{},
 		failures:      map[string]deaths{},
+		gcActions:     gcBatch{},
+		launchEnds:    map[string]string{},
 		waiters:       map[string]chan Settlement{},
 		failed:        make(chan struct{}),
 		handles:       map[string]vatHandle{},
@@ -348,6 +360,9 @@ func (r *Router) sync() error {
 // step runs one crank from the run queue (or a vat's outside-delivery work)
 // and reports whether there was anything to do.
 func (r *Router) step() bool {
+	if r.gcQueued() {
+		return r.stepGC()
+	}
 	// Outside-delivery work and the run queue take turns: vats whose
 	// timers keep firing cannot starve the queue.
 	if len(r.flushes) > 0 && (r.flushTurn || r.queueLengthSafe() == 0) {
@@ -441,6 +456,7 @@ func (r *Router) crank(fn func() error) (err error) {
 		r.abortCrank()
 		return err
 	}
+	r.collect()
 	r.k.Seal()
 	r.sealView()
 	r.queued.add(&r.cur)
@@ -465,6 +481,7 @@ func (r *Router) abortCrank() {
 	r.dropView()
 	r.cur.reset()
 	r.exits = r.exits[:0]
+	clear(r.gcActions)
 }
 
 // fail stops all further cranks: the store refused a commit or a read (or

@@ -76,17 +76,7 @@ func (r *Router) Launch(ctx context.Context, spec SubclusterSpec) (*LaunchResult
 		return err
 	}
 	var sc subclusterRecord
-	var roots []string
-	err := do(ctx, func() error {
-		if err := r.createSubcluster(spec, &sc); err != nil {
-			return err
-		}
-		for _, id := range sc.Vats {
-			root, _ := r.k.KrefOf(id, "o+0")
-			roots = append(roots, root)
-		}
-		return nil
-	})
+	err := do(ctx, func() error { return r.createSubcluster(spec, &sc) })
 	if err != nil {
 		return nil, err
 	}
@@ -96,12 +86,17 @@ func (r *Router) Launch(ctx context.Context, spec SubclusterSpec) (*LaunchResult
 		if _, ok := r.vat(sc.Vats[i]); ok {
 			return nil
 		}
-		why, _ := r.k.ObjectGone(roots[i])
+		why := r.launchEnds[sc.Vats[i]]
 		return fmt.Errorf("vat %s (%s) ended while its subcluster launched: %s", sc.Vats[i], sc.VatNames[i], why)
 	}
 	fail := func(err error) (*LaunchResult, error) {
 		// The launch's own context may be what ran out: clean up regardless.
-		if cerr := do(context.Background(), func() error { r.removeSubcluster(sc.ID, "its launch failed"); return nil }); cerr != nil {
+		cleanup := func() error {
+			r.removeSubcluster(sc.ID, "its launch failed")
+			r.forgetLaunchEnds(sc.Vats)
+			return nil
+		}
+		if cerr := do(context.Background(), cleanup); cerr != nil {
 			// A stopping kernel kills its workers itself.
 			r.log.Error("cleaning up a failed launch", "subcluster", sc.ID, "error", cerr)
 			return nil, err
@@ -164,8 +159,10 @@ func (r *Router) Launch(ctx context.Context, spec SubclusterSpec) (*LaunchResult
 		if !ok {
 			return fmt.Errorf("subcluster %s ended during its launch: all its vats were terminated", sc.ID)
 		}
+		r.forgetLaunchEnds(sc.Vats)
 		cur.State = running
 		r.k.SetSubcluster(cur)
+		r.k.AddHostRef(cur.RootKref) // handed to the host below
 		r.viewChanged()
 		return nil
 	})
@@ -173,6 +170,13 @@ func (r *Router) Launch(ctx context.Context, spec SubclusterSpec) (*LaunchResult
 		return fail(err)
 	}
 	return &LaunchResult{SubclusterID: sc.ID, RootKref: sc.RootKref, BootstrapResult: s.Data}, nil
+}
+
+// forgetLaunchEnds forgets why vats of a launch that is over ended.
+func (r *Router) forgetLaunchEnds(vats []string) {
+	for _, id := range vats {
+		delete(r.launchEnds, id)
+	}
 }
 
 // launchWorkers starts one worker per vat, concurrently.
@@ -350,6 +354,11 @@ func (r *Router) Restore(ctx context.Context) error {
 	err := r.do(ctx, func() error {
 		if err := r.k.Load(ctx); err != nil {
 			return err
+		}
+		if !r.k.RefsKept() {
+			// A store from before reference counts: count them once.
+			fixed := r.k.RepairRefs()
+			r.log.Info("counted the references of every kernel object and promise", "changed", len(fixed))
 		}
 		r.revokedNow = append(r.revokedNow, r.k.RevokedObjects()...)
 		r.viewChanged()

@@ -33,9 +33,14 @@ func (r *Router) syscalls(vat string, calls []*workerpb.Syscall) error {
 			r.k.VatstoreSet(vat, k.VatstoreSet.Key, k.VatstoreSet.Value)
 		case *workerpb.Syscall_VatstoreDelete:
 			r.k.VatstoreDelete(vat, k.VatstoreDelete)
-		case *workerpb.Syscall_DropImports, *workerpb.Syscall_RetireImports,
-			*workerpb.Syscall_RetireExports, *workerpb.Syscall_AbandonExports:
-			// Reference counting is not kept yet: what a vat drops stays.
+		case *workerpb.Syscall_DropImports:
+			err = r.gcSyscall(vat, "dropImports", k.DropImports.GetVrefs())
+		case *workerpb.Syscall_RetireImports:
+			err = r.gcSyscall(vat, "retireImports", k.RetireImports.GetVrefs())
+		case *workerpb.Syscall_RetireExports:
+			err = r.gcSyscall(vat, "retireExports", k.RetireExports.GetVrefs())
+		case *workerpb.Syscall_AbandonExports:
+			err = r.gcSyscall(vat, "abandonExports", k.AbandonExports.GetVrefs())
 		default:
 			return illegal("vat %s made an unknown syscall", vat)
 		}

@@ -75,6 +75,12 @@ func (r *Router) kernelRef(vat, vref string, asResult bool) (string, error) {
 		if asResult {
 			return "", illegal("vat %s reused promise %s as a result", vat, vref)
 		}
+		if kind == 'o' && !r.k.Reachable(vat, kref) {
+			if !mine {
+				return "", illegal("vat %s used %s (%s) after it dropped it", vat, vref, kref)
+			}
+			r.k.SetReachable(vat, kref, true) // exported again after a drop
+		}
 		return kref, nil
 	}
 	if !mine {
@@ -95,6 +101,7 @@ func (r *Router) kernelRef(vat, vref string, asResult bool) (string, error) {
 // vatRef maps a kref to the vref vat knows it by, importing it if needed.
 func (r *Router) vatRef(vat, kref string) string {
 	if vref, ok := r.k.VrefOf(vat, kref); ok {
+		r.k.SetReachable(vat, kref, true) // reintroduced after a drop, maybe
 		return vref
 	}
 	prefix := "o-"

@@ -130,6 +130,9 @@ func (r *Router) terminateVat(id, reason string) {
 	}
 	r.log.Info("vat terminated", "vat", id, "reason", reason)
 	why := fmt.Sprintf("[KERNEL:%s] vat %s was terminated: %s", CodeVatTerminated, id, reason)
+	if sc, ok := r.k.Subcluster(rec.Subcluster); ok && sc.State == launching {
+		r.launchEnds[id] = why // its launch says why (the root may be gone by then)
+	}
 	for _, e := range r.k.CList(id) {
 		kind, mine, ok := parseVref(e.Vref)
 		if !ok {

@@ -93,20 +93,32 @@ func (r *Router) await(ctx context.Context, kp string, ch chan Settlement) (Sett
 }
 
 // wakeWaiters hands committed settlements to the hosts waiting for them.
-func (r *Router) wakeWaiters(settled []string) {
+func (r *Router) wakeWaiters(settled []answer) {
 	if len(settled) == 0 {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, kp := range settled {
-		ch, ok := r.waiters[kp]
-		if !ok {
-			continue
-		}
-		delete(r.waiters, kp)
-		if p, ok := r.promise(kp); ok && p.Data != nil {
-			ch <- Settlement{Data: *p.Data, Rejected: p.State == rejected}
+	for _, a := range settled {
+		if ch, ok := r.waiters[a.kp]; ok {
+			delete(r.waiters, a.kp)
+			ch <- a.s
 		}
 	}
+}
+
+// answerHost keeps a just-settled promise's outcome for the host waiting
+// on it, if one is. What the answer names, the host now holds: those
+// references are counted, so they outlive the promise.
+func (r *Router) answerHost(kp string, p *promiseRecord) {
+	r.mu.Lock()
+	_, waiting := r.waiters[kp]
+	r.mu.Unlock()
+	if !waiting {
+		return
+	}
+	for _, kref := range p.Data.Slots {
+		r.k.AddHostRef(kref)
+	}
+	r.cur.settled = append(r.cur.settled, answer{kp, Settlement{Data: *p.Data, Rejected: p.State == rejected}})
 }

@@ -27,6 +27,11 @@ type Vat struct {
 	// Notified, when set, sees every resolution of a Notify delivery that
 	// no Watch claimed.
 	Notified func(v *Vat, r Resolution)
+	// Collect, when set, sees the garbage-collection deliveries
+	// (KindDropExports, KindRetireExports, KindRetireImports with their
+	// vrefs, KindBringOutYourDead with none) and may answer with syscalls,
+	// as liveslots answers them.
+	Collect func(v *Vat, kind string, vrefs []string)
 
 	w           *Worker
 	store       map[string]string
@@ -201,6 +206,26 @@ func (v *Vat) ResolveRaw(vref string, rejected bool, data marshal.CapData) {
 	}}})
 }
 
+// DropImports says the vat can no longer reach the imports vrefs.
+func (v *Vat) DropImports(vrefs ...string) {
+	v.Syscall(&workerpb.Syscall{Kind: &workerpb.Syscall_DropImports{DropImports: &workerpb.VrefList{Vrefs: vrefs}}})
+}
+
+// RetireImports says the vat can no longer even recognize the imports vrefs.
+func (v *Vat) RetireImports(vrefs ...string) {
+	v.Syscall(&workerpb.Syscall{Kind: &workerpb.Syscall_RetireImports{RetireImports: &workerpb.VrefList{Vrefs: vrefs}}})
+}
+
+// RetireExports says the exports vrefs, which the kernel dropped, are gone.
+func (v *Vat) RetireExports(vrefs ...string) {
+	v.Syscall(&workerpb.Syscall{Kind: &workerpb.Syscall_RetireExports{RetireExports: &workerpb.VrefList{Vrefs: vrefs}}})
+}
+
+// AbandonExports gives up the exports vrefs while others may hold them.
+func (v *Vat) AbandonExports(vrefs ...string) {
+	v.Syscall(&workerpb.Syscall{Kind: &workerpb.Syscall_AbandonExports{AbandonExports: &workerpb.VrefList{Vrefs: vrefs}}})
+}
+
 // Exit asks the kernel to terminate the vat.
 func (v *Vat) Exit(failure bool, info any) {
 	v.Syscall(&workerpb.Syscall{Kind: &workerpb.Syscall_Exit{Exit: &workerpb.Exit{Failure: failure, Info: wireCap(Marshal(info))}}})
@@ -288,6 +313,12 @@ func (v *Vat) notify(n *workerpb.Notify) string {
 		}
 	}
 	return ""
+}
+
+func (v *Vat) collect(kind string, vrefs []string) {
+	if v.Collect != nil {
+		v.Collect(v, kind, vrefs)
+	}
 }
 
 // Methargs encodes a message body ["method", [args...]].

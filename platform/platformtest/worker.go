@@ -101,6 +101,14 @@ func (w *Worker) run(d *workerpb.Delivery) (res *workerpb.DeliveryResult) {
 		errText = v.dispatch(k.Message)
 	case *workerpb.Delivery_Notify:
 		errText = v.notify(k.Notify)
+	case *workerpb.Delivery_DropExports:
+		v.collect(KindDropExports, k.DropExports.GetVrefs())
+	case *workerpb.Delivery_RetireExports:
+		v.collect(KindRetireExports, k.RetireExports.GetVrefs())
+	case *workerpb.Delivery_RetireImports:
+		v.collect(KindRetireImports, k.RetireImports.GetVrefs())
+	case *workerpb.Delivery_BringOutYourDead:
+		v.collect(KindBringOutYourDead, nil)
 	}
 	if errText != "" {
 		v.pending = nil

@@ -16,6 +16,7 @@
 //	kernel.nextKp                next promise number (kp<n>)
 //	kernel.nextVat               next vat number (v<n>)
 //	kernel.nextSub               next subcluster number (s<n>)
+//	kernel.refcounts             "1": the reference counts below are kept (refcounts.go)
 //
 // Run queue (queue.go):
 //
@@ -23,22 +24,29 @@
 //	rq.tail                      number after the last item
 //	rq.<n>                       item n, for head <= n < tail (JSON RunItem)
 //
+// GC queue (gcqueue.go), what vats must be told of objects nobody needs:
+//
+//	gcq.head                     number of the first action
+//	gcq.tail                     number after the last action
+//	gcq.<n>                      action n (JSON GCAction: dropExports, retireExports or retireImports)
+//
 // Objects (objects.go):
 //
 //	o.<ko>                       owner: a vat id, or "kernel" for services
 //	o.<ko>.gone                  why the object no longer exists (an error text)
 //	o.<ko>.revoked               "1" once revoked; revocation is permanent
 //	o.<ko>.iface                 interface name of a kernel service
+//	o.<ko>.refs                  "<reachable>,<recognizable>": its reference counts; absent when both are 0
 //
 // Promises (promises.go):
 //
-//	kp.<kp>                      the promise (JSON Promise)
+//	kp.<kp>                      the promise (JSON Promise, its reference count in refs)
 //	kp.<kp>.q.<n>                a message queued on the unresolved promise (JSON RunItem)
 //
 // C-lists (clist.go), both directions of each entry:
 //
 //	c.<vat>.<vref>               the kref the vat's vref stands for
-//	c.<vat>.<kref>               the vref the vat knows the kref by
+//	c.<vat>.<kref>               the vref the vat knows the kref by, then " recognizable" once it cannot reach it
 //
 // Vats (vats.go):
 //
@@ -65,6 +73,13 @@
 // IO channels (iochannels.go):
 //
 //	io.<sub>.<key>               kref of the subcluster's io channel <key> (a config's io entry name)
+//
+// Host references (refcounts.go):
+//
+//	host.<kref>                  how many times the kref was handed to the host (a launch's root, a result)
+//
+// Every kref these tables name is counted in its object's or promise's
+// reference counts (see refcounts.go).
 //
 // Each family's patterns are also in Schema, which the tests check against
 // this comment and against every key of a store after a busy run.

@@ -13,17 +13,26 @@ func (k *Keeper) IOChannel(sub, name string) (string, bool) {
 	}
 	// Stores written before io channels had a family of their own kept
 	// them as services named io.<sub>.<name>: move such an entry here.
-	old := serviceKey("io." + sub + "." + name)
-	kref, ok := k.get(old)
+	old := "io." + sub + "." + name
+	kref, ok := k.ServiceKref(old)
 	if ok {
-		k.del(old)
 		k.SetIOChannel(sub, name, kref)
+		k.DeleteService(old)
 	}
 	return kref, ok
 }
 
-// SetIOChannel records the kref of subcluster sub's io channel name.
-func (k *Keeper) SetIOChannel(sub, name, kref string) { k.set(ioKey(sub, name), kref) }
+// SetIOChannel records the kref of subcluster sub's io channel name,
+// which holds it.
+func (k *Keeper) SetIOChannel(sub, name, kref string) {
+	k.set(ioKey(sub, name), kref)
+	k.incRef(kref, true)
+}
 
 // DeleteIOChannel forgets subcluster sub's io channel name.
-func (k *Keeper) DeleteIOChannel(sub, name string) { k.del(ioKey(sub, name)) }
+func (k *Keeper) DeleteIOChannel(sub, name string) {
+	if kref, ok := k.get(ioKey(sub, name)); ok {
+		k.decRef(kref, true)
+	}
+	k.del(ioKey(sub, name))
+}

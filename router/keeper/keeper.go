@@ -30,6 +30,9 @@ type Keeper struct {
 	complete bool
 	buf      map[string]pending
 	order    []string // buffered keys in first-write order (for a stable commit)
+	// maybeFree holds the krefs whose counts fell to zero during the
+	// crank (see refcounts.go).
+	maybeFree map[string]bool
 
 	// The commit pipeline: sealed cranks' writes wait in queued, and go to
 	// the store as one batch while the next crank runs. overlay maps each
@@ -218,6 +221,7 @@ func (k *Keeper) Abort() { k.reset() }
 
 func (k *Keeper) reset() {
 	clear(k.buf)
+	clear(k.maybeFree)
 	k.order = k.order[:0]
 }
 

@@ -294,7 +294,7 @@ func TestReadFailurePanicsWithStoreError(t *testing.T) {
 	k = New(ts) // an empty cache: reads reach the store
 
 	ts.setFailGet(errInjected)
-	k.SetServiceKref("b", "ko2")
+	k.SetIface("ko2", "Alleged: b") // a write reads nothing
 	se := mustPanicStoreError(t, "ServiceKref with a failing store", func() { k.ServiceKref("a") })
 	if !errors.Is(se, errInjected) || !strings.Contains(se.Error(), "svc.a") {
 		t.Fatalf("StoreError = %v, want the store's error naming the key", se)
@@ -302,7 +302,7 @@ func TestReadFailurePanicsWithStoreError(t *testing.T) {
 	// The crank boundary aborts: nothing of the crank is left.
 	k.Abort()
 	ts.setFailGet(nil)
-	if _, ok := k.ServiceKref("b"); ok {
+	if iface := k.Iface("ko2"); iface != "" {
 		t.Fatal("a write of the crank that failed survived Abort")
 	}
 	if got, ok := k.ServiceKref("a"); !ok || got != "ko1" {

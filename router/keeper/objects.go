@@ -23,8 +23,21 @@ func (k *Keeper) ObjectOwner(ko string) (owner string, ok bool) { return k.get(o
 // ObjectGone returns why ko no longer exists, if it does not.
 func (k *Keeper) ObjectGone(ko string) (why string, gone bool) { return k.get(objectKey(ko) + ".gone") }
 
-// SetObjectGone records that ko no longer exists, and why.
-func (k *Keeper) SetObjectGone(ko, why string) { k.set(objectKey(ko)+".gone", why) }
+// SetObjectGone records that ko no longer exists, and why: its owner is
+// gone, so the object goes too once nothing refers to it.
+func (k *Keeper) SetObjectGone(ko, why string) {
+	k.set(objectKey(ko)+".gone", why)
+	k.NoteMaybeFree(ko)
+}
+
+// DeleteObject deletes every row of ko. Whatever still names it (an
+// importer's c-list, until its retireImports) then names nothing.
+func (k *Keeper) DeleteObject(ko string) {
+	for _, suffix := range []string{"", ".gone", ".revoked", ".iface", ".refs"} {
+		k.del(objectKey(ko) + suffix)
+	}
+	k.dropHostRefs(ko)
+}
 
 // IsRevoked reports whether ko was revoked.
 func (k *Keeper) IsRevoked(ko string) bool { return k.has(objectKey(ko) + ".revoked") }

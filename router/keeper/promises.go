@@ -28,14 +28,51 @@ func (k *Keeper) Promise(kp string) (*Promise, bool) {
 	return &p, true
 }
 
-// SetPromise writes kp.
-func (k *Keeper) SetPromise(kp string, p *Promise) { k.setJSON(promiseKey(kp), p) }
+// SetPromise writes kp. Its reference count is the keeper's to keep:
+// the one stored stays, whatever p says.
+func (k *Keeper) SetPromise(kp string, p *Promise) {
+	if cur, ok := k.Promise(kp); ok {
+		p.Refs = cur.Refs
+	} else {
+		p.Refs = 0
+	}
+	k.setJSON(promiseKey(kp), p)
+}
+
+// SettlePromise writes kp, just settled with p.Data: the data's krefs
+// are referenced from now on, and kp may go once nothing refers to it.
+func (k *Keeper) SettlePromise(kp string, p *Promise) {
+	k.SetPromise(kp, p)
+	if p.Data != nil {
+		for _, kref := range p.Data.Slots {
+			k.incRef(kref, true)
+		}
+	}
+	k.NoteMaybeFree(kp)
+}
+
+// DeletePromise deletes kp, its queue and the references its data held.
+func (k *Keeper) DeletePromise(kp string) {
+	p, ok := k.Promise(kp)
+	if !ok {
+		return
+	}
+	k.TakePromiseQueue(kp, p)
+	k.del(promiseKey(kp))
+	k.dropHostRefs(kp)
+	if p.Settled() && p.Data != nil {
+		for _, kref := range p.Data.Slots {
+			k.decRef(kref, true)
+		}
+	}
+}
 
 // QueueOnPromise parks item on kp, whose record is p, and writes p.
 func (k *Keeper) QueueOnPromise(kp string, p *Promise, item RunItem) {
 	k.setJSON(promiseQueueKey(kp, p.QueueTail), item)
 	p.QueueTail++
 	k.SetPromise(kp, p)
+	k.holdItem(item)
 }
 
 // TakePromiseQueue removes and returns the messages parked on kp, in the
@@ -49,6 +86,9 @@ func (k *Keeper) TakePromiseQueue(kp string, p *Promise) []RunItem {
 			items = append(items, item)
 		}
 		k.del(key)
+	}
+	for _, item := range items {
+		k.releaseItem(item)
 	}
 	p.QueueHead, p.QueueTail = 0, 0
 	return items

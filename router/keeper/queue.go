@@ -4,36 +4,65 @@ import "strconv"
 
 // The run queue is durable: items rq.<n> for n in [rq.head, rq.tail).
 // Pushing and popping touch a constant number of keys, so a long queue costs
-// no more per item than a short one.
+// no more per item than a short one. The GC queue (gcq.*) is built the same
+// way.
 
-func queueItemKey(n int64) string { return "rq." + strconv.FormatInt(n, 10) }
+// fifo is a durable queue under prefix: <prefix>.head, <prefix>.tail,
+// <prefix>.<n>.
+type fifo string
 
-// Enqueue adds item at the tail of the run queue.
+func (q fifo) headKey() string        { return string(q) + ".head" }
+func (q fifo) tailKey() string        { return string(q) + ".tail" }
+func (q fifo) itemKey(n int64) string { return string(q) + "." + strconv.FormatInt(n, 10) }
+
+const runQueue fifo = "rq"
+
+func (k *Keeper) push(q fifo, item any) {
+	tail := k.getInt(q.tailKey())
+	k.setJSON(q.itemKey(tail), item)
+	k.setInt(q.tailKey(), tail+1)
+}
+
+// peek reads the head item into item; ok is false on an empty queue.
+func (k *Keeper) peek(q fifo, item any) bool {
+	head := k.getInt(q.headKey())
+	if head >= k.getInt(q.tailKey()) {
+		return false
+	}
+	k.getJSON(q.itemKey(head), item)
+	return true
+}
+
+func (k *Keeper) pop(q fifo) {
+	head := k.getInt(q.headKey())
+	k.del(q.itemKey(head))
+	k.setInt(q.headKey(), head+1)
+}
+
+func (k *Keeper) length(q fifo) int64 { return k.getInt(q.tailKey()) - k.getInt(q.headKey()) }
+
+// Enqueue adds item at the tail of the run queue; it holds a reference on
+// every kref it names until it is popped.
 func (k *Keeper) Enqueue(item RunItem) {
-	tail := k.getInt("rq.tail")
-	k.setJSON(queueItemKey(tail), item)
-	k.setInt("rq.tail", tail+1)
+	k.push(runQueue, item)
+	k.holdItem(item)
 }
 
 // Peek returns the item at the head of the run queue.
 func (k *Keeper) Peek() (RunItem, bool) {
-	head := k.getInt("rq.head")
-	if head >= k.getInt("rq.tail") {
-		return RunItem{}, false
-	}
 	var item RunItem
-	k.getJSON(queueItemKey(head), &item)
-	return item, true
+	ok := k.peek(runQueue, &item)
+	return item, ok
 }
 
-// Pop removes the head item; callers Peek first.
+// Pop removes the head item and the references it held; callers Peek
+// first.
 func (k *Keeper) Pop() {
-	head := k.getInt("rq.head")
-	k.del(queueItemKey(head))
-	k.setInt("rq.head", head+1)
+	if item, ok := k.Peek(); ok {
+		k.releaseItem(item)
+	}
+	k.pop(runQueue)
 }
 
 // QueueLength is the number of items in the run queue.
-func (k *Keeper) QueueLength() int64 {
-	return k.getInt("rq.tail") - k.getInt("rq.head")
-}
+func (k *Keeper) QueueLength() int64 { return k.length(runQueue) }

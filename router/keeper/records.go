@@ -24,6 +24,8 @@ type Promise struct {
 	Followers   []string         `json:"followers,omitempty"`
 	QueueHead   int64            `json:"qh,omitempty"`
 	QueueTail   int64            `json:"qt,omitempty"`
+	// Refs counts what refers to the promise (see refcounts.go).
+	Refs int64 `json:"refs,omitempty"`
 }
 
 // Settled reports whether the promise is fulfilled or rejected.

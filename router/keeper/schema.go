@@ -9,9 +9,10 @@ import (
 // spells them: <key> stands for any text, other <names> for one dotless
 // part. Family matches keys against it.
 var Schema = []string{
-	"kernel.nextKo", "kernel.nextKp", "kernel.nextVat", "kernel.nextSub",
+	"kernel.nextKo", "kernel.nextKp", "kernel.nextVat", "kernel.nextSub", "kernel.refcounts",
 	"rq.head", "rq.tail", "rq.<n>",
-	"o.<ko>", "o.<ko>.gone", "o.<ko>.revoked", "o.<ko>.iface",
+	"gcq.head", "gcq.tail", "gcq.<n>",
+	"o.<ko>", "o.<ko>.gone", "o.<ko>.revoked", "o.<ko>.iface", "o.<ko>.refs",
 	"kp.<kp>", "kp.<kp>.q.<n>",
 	"c.<vat>.<vref>", "c.<vat>.<kref>",
 	"vat.<vat>", "vat.<vat>.next", "vs.<vat>.<key>",
@@ -19,6 +20,7 @@ var Schema = []string{
 	"bundle.<sha256>",
 	"svc.<name>", "svcwait.next", "svcwait.<kref>.<n>", "svccall.<kp>",
 	"io.<sub>.<key>",
+	"host.<kref>",
 }
 
 // What each placeholder matches.

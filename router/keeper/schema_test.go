@@ -215,6 +215,11 @@ func exerciseAll(t *testing.T, k *Keeper) {
 			t.Errorf("the io channel is still kept as a service after it moved")
 		}
 		k.SetServiceKref("late", "ko99")
+		k.MarkRefsKept()
+		k.AddHostRef(item.Target)
+		k.QueueGC(GCAction{Vat: "v2", Kind: DropExports, Krefs: []string{item.Target}})
+		k.QueueGC(GCAction{Vat: "v2", Kind: RetireExports, Krefs: []string{item.Target}})
+		k.TakeGC()
 	})
 	committed(t, k, func() {
 		// A vat and a subcluster that come and go.

@@ -20,16 +20,28 @@ func callKey(kp string) string { return "svccall." + kp }
 // ServiceKref returns the kref of the service registered as name.
 func (k *Keeper) ServiceKref(name string) (string, bool) { return k.get(serviceKey(name)) }
 
-// SetServiceKref records the kref of the service name.
-func (k *Keeper) SetServiceKref(name, kref string) { k.set(serviceKey(name), kref) }
+// SetServiceKref records the kref of the service name, which holds it.
+func (k *Keeper) SetServiceKref(name, kref string) {
+	if old, ok := k.ServiceKref(name); ok {
+		k.decRef(old, true)
+	}
+	k.set(serviceKey(name), kref)
+	k.incRef(kref, true)
+}
 
 // DeleteService forgets the service name.
-func (k *Keeper) DeleteService(name string) { k.del(serviceKey(name)) }
+func (k *Keeper) DeleteService(name string) {
+	if kref, ok := k.ServiceKref(name); ok {
+		k.decRef(kref, true)
+	}
+	k.del(serviceKey(name))
+}
 
 // ParkServiceCall keeps a message to a service that is not registered yet.
 func (k *Keeper) ParkServiceCall(kref string, item RunItem) {
 	n := k.next("svcwait.next")
 	k.setJSON(parkedKey(kref)+strconv.FormatInt(n, 10), item)
+	k.holdItem(item)
 }
 
 // TakeParkedCalls removes and returns the messages parked for kref, in the
@@ -48,6 +60,7 @@ func (k *Keeper) TakeParkedCalls(kref string) []RunItem {
 		var item RunItem
 		if k.getJSON(e.key, &item) {
 			items = append(items, item)
+			k.releaseItem(item)
 		}
 		k.del(e.key)
 	}
@@ -55,11 +68,21 @@ func (k *Keeper) TakeParkedCalls(kref string) []RunItem {
 }
 
 // SetServiceCall records that the service name decides kp: a call in
-// progress.
-func (k *Keeper) SetServiceCall(kp, name string) { k.set(callKey(kp), name) }
+// progress. The call holds kp until it finishes.
+func (k *Keeper) SetServiceCall(kp, name string) {
+	if !k.has(callKey(kp)) {
+		k.incRef(kp, true)
+	}
+	k.set(callKey(kp), name)
+}
 
 // ClearServiceCall records that the call deciding kp finished.
-func (k *Keeper) ClearServiceCall(kp string) { k.del(callKey(kp)) }
+func (k *Keeper) ClearServiceCall(kp string) {
+	if k.has(callKey(kp)) {
+		k.decRef(kp, true)
+	}
+	k.del(callKey(kp))
+}
 
 // ServiceCall is a call in progress: the promise it decides and the
 // service's name.

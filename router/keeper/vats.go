@@ -30,12 +30,41 @@ func (k *Keeper) NextImport(vat string) string {
 }
 
 // DeleteVat deletes everything the kernel keeps for vat: its record, its
-// c-list and its vatstore.
+// c-list (and the references its entries held) and its vatstore. Its
+// bundle goes too when no other vat runs it.
 func (k *Keeper) DeleteVat(vat string) {
-	k.delPrefix(clistKey(vat, ""))
+	rec, _ := k.Vat(vat)
+	for _, e := range k.CList(vat) {
+		k.CListDrop(vat, e.Vref, e.Kref)
+	}
 	k.delPrefix(vatstoreKey(vat, ""))
 	k.del(vatKey(vat))
 	k.del(vatKey(vat) + ".next")
+	if rec != nil && rec.Bundle != "" && !k.bundleUsed(rec.Bundle) {
+		k.del(bundleKey(rec.Bundle))
+	}
+}
+
+// VatIDs lists the vats that have a record.
+func (k *Keeper) VatIDs() []string {
+	var out []string
+	for _, e := range k.scan(vatKey("")) {
+		id := strings.TrimPrefix(e.key, vatKey(""))
+		if !strings.Contains(id, ".") {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// bundleUsed reports whether any vat record names bundle hash.
+func (k *Keeper) bundleUsed(hash string) bool {
+	for _, id := range k.VatIDs() {
+		if rec, ok := k.Vat(id); ok && rec.Bundle == hash {
+			return true
+		}
+	}
+	return false
 }
 
 // VatstoreEntry is one key of a vatstore.

@@ -1,0 +1,309 @@
+package router_test
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ocapgo/ocap/internal/testutil"
+	"github.com/ocapgo/ocap/marshal"
+	"github.com/ocapgo/ocap/platform/platformtest"
+)
+
+// keysWith lists the store's keys with prefix, as committed.
+func (h *harness) keysWith(prefix string) []string {
+	h.t.Helper()
+	var out []string
+	err := h.st.Scan(h.ctx, prefix, func(key, _ string) error {
+		out = append(out, key)
+		return nil
+	})
+	if err != nil {
+		h.t.Fatalf("scanning %s: %v", prefix, err)
+	}
+	return out
+}
+
+// requireCounts runs the refcount check and fails on any mismatch.
+func (h *harness) requireCounts() {
+	h.t.Helper()
+	bad, err := h.r.CheckRefcounts(h.ctx)
+	if err != nil {
+		h.t.Fatalf("CheckRefcounts: %v", err)
+	}
+	if len(bad) > 0 {
+		h.t.Fatalf("reference counts differ from the tables: %v", bad)
+	}
+}
+
+// gcLog records the GC deliveries a vat got, as "kind vref".
+type gcLog struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (g *gcLog) record(kind string, vrefs []string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, vref := range vrefs {
+		g.got = append(g.got, kind+" "+vref)
+	}
+}
+
+func (g *gcLog) list() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return slices.Clone(g.got)
+}
+
+// gcVat is a vat that exports things and takes imports. Its methods:
+//
+//	give(to...)    exports a new thing and sends it to each of to (take)
+//	take(thing)    keeps the thing
+//	drop()         drops every thing it took (dropImports)
+//	retire()       retires every thing it dropped (retireImports)
+//
+// Its Collect records the GC deliveries; with retireOnDrop it answers a
+// dropExports with retireExports, as liveslots does once the exo is gone.
+func gcVat(l *platformtest.Launcher, name string, log *gcLog, retireOnDrop bool) {
+	defineVat(l, name, func(v *platformtest.Vat) {
+		var taken, dropped []string
+		v.Root().
+			On("give", func(c *platformtest.Call) {
+				thing := c.NewObject("Alleged: thing")
+				for _, to := range c.Args {
+					c.SendOnly(to, "take", thing.Ref())
+				}
+				c.Return("given")
+			}).
+			On("take", func(c *platformtest.Call) {
+				taken = append(taken, c.Arg(0).(marshal.Ref).Kref)
+			}).
+			On("drop", func(c *platformtest.Call) {
+				c.DropImports(taken...)
+				dropped, taken = append(dropped, taken...), nil
+				c.Return("dropped")
+			}).
+			On("retire", func(c *platformtest.Call) {
+				c.RetireImports(dropped...)
+				dropped = nil
+				c.Return("retired")
+			})
+		v.Collect = func(v *platformtest.Vat, kind string, vrefs []string) {
+			log.record(kind, vrefs)
+			if kind == platformtest.KindDropExports && retireOnDrop {
+				v.RetireExports(vrefs...)
+			}
+		}
+	})
+}
+
+// objectRows lists the o.<ko> rows of the store (one per kernel object).
+func (h *harness) objectRows() []string {
+	h.t.Helper()
+	var out []string
+	for _, key := range h.keysWith("o.") {
+		if strings.Count(key, ".") == 1 {
+			out = append(out, strings.TrimPrefix(key, "o."))
+		}
+	}
+	return out
+}
+
+// settle waits until the GC queue and run queue are done with what came
+// before: a host call is answered only after the GC actions queued before
+// it were delivered.
+func (h *harness) settle(root string) {
+	h.t.Helper()
+	h.mustCall(root, "hello")
+}
+
+// Host round trips and vat-to-vat sends leave no promise behind: each is
+// deleted once settled, its subscribers told and nothing refers to it.
+func TestSettledPromisesAreDeleted(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachStore(t, func(t *testing.T, url string) {
+		h := newHarnessOn(t, url)
+		defineVat(h.l, "alice", func(v *platformtest.Vat) {
+			v.Root().On("ask", func(c *platformtest.Call) {
+				// Ask bob and answer with what he says, once he has.
+				result := c.Result
+				bob, _ := c.Get("vat.bob")
+				c.Watch(c.Send(bob, "hello"), func(v *platformtest.Vat, r platformtest.Resolution) {
+					v.Resolve(result, r.Value)
+				})
+			})
+		})
+		defineVat(h.l, "bob", nil)
+		sc := h.launch(cluster("alice", "bob"))
+		h.mustCall(sc.Root, "ask") // the first import allocates a counter
+		before := len(h.keysWith(""))
+		for i := 0; i < 100; i++ {
+			h.mustCall(sc.Root, "hello")
+			if got := h.mustCall(sc.Root, "ask"); got != "bob says hello" {
+				t.Fatalf("ask = %v", got)
+			}
+		}
+		if kps := h.keysWith("kp."); len(kps) > 0 {
+			t.Fatalf("after 200 round trips, promise rows remain: %v", kps)
+		}
+		if after := len(h.keysWith("")); after != before {
+			t.Fatalf("the store had %d keys before 200 round trips and %d after", before, after)
+		}
+		h.requireCounts()
+	})
+}
+
+// A promise passed to another vat stays while a vat holds it, and goes
+// once the last holder lets go.
+func TestPassedPromiseRetiredWhenNobodyHoldsIt(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	var mine string
+	defineVat(h.l, "alice", func(v *platformtest.Vat) {
+		v.Root().
+			On("share", func(c *platformtest.Call) {
+				mine = c.NewPromise()
+				for _, name := range []string{"vat.bob", "vat.carol"} {
+					to, _ := c.Get(name)
+					c.SendOnly(to, "hold", platformtest.Ref(mine))
+				}
+				c.Return("shared")
+			}).
+			On("settle", func(c *platformtest.Call) {
+				c.Resolve(mine, "done")
+				c.Return("settled")
+			})
+	})
+	holder := func(subscribe bool) func(v *platformtest.Vat) {
+		return func(v *platformtest.Vat) {
+			v.Root().On("hold", func(c *platformtest.Call) {
+				if subscribe {
+					c.Subscribe(c.Arg(0).(marshal.Ref).Kref)
+				}
+			})
+		}
+	}
+	defineVat(h.l, "bob", holder(true))
+	defineVat(h.l, "carol", holder(false)) // holds it without asking to be told
+	sc := h.launch(cluster("alice", "bob", "carol"))
+	h.mustCall(sc.Root, "share")
+	h.settle(sc.Root)
+	kps := h.keysWith("kp.")
+	if len(kps) != 1 {
+		t.Fatalf("after sharing one promise, promise rows: %v", kps)
+	}
+	h.mustCall(sc.Root, "settle")
+	h.settle(sc.Roots["bob"]) // bob's notify has gone by
+	if got := h.keysWith("kp."); !slices.Equal(got, kps) {
+		t.Fatalf("the settled promise carol still holds went: rows %v", got)
+	}
+	h.requireCounts()
+	// Carol's worker restarts: she forgets the promise, and it goes.
+	if err := h.r.RestartVat(h.ctx, h.vatIDs(sc.ID)["carol"]); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.keysWith("kp."); len(got) > 0 {
+		t.Fatalf("once nobody holds the settled promise, rows remain: %v", got)
+	}
+	h.requireCounts()
+}
+
+// A presence dropped and retired by its only importer is dropped in the
+// exporter and retired in the kernel; while a second importer holds it,
+// it stays.
+func TestDroppedImportIsDroppedInExporter(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachStore(t, func(t *testing.T, url string) {
+		h := newHarnessOn(t, url)
+		var aliceGC, bobGC, carolGC gcLog
+		gcVat(h.l, "alice", &aliceGC, false)
+		gcVat(h.l, "bob", &bobGC, false)
+		gcVat(h.l, "carol", &carolGC, false)
+		sc := h.launch(cluster("alice", "bob", "carol"))
+		objects := h.objectRows()
+		h.mustCall(sc.Root, "give", ref(sc.Roots["bob"]), ref(sc.Roots["carol"]))
+		h.settle(sc.Root)
+		if n := len(h.objectRows()); n != len(objects)+1 {
+			t.Fatalf("after giving one thing, %d objects, want %d", n, len(objects)+1)
+		}
+		h.mustCall(sc.Roots["bob"], "drop")
+		h.mustCall(sc.Roots["bob"], "retire")
+		h.settle(sc.Root)
+		if got := aliceGC.list(); len(got) > 0 {
+			t.Fatalf("alice was told %v while carol still holds the thing", got)
+		}
+		h.requireCounts()
+
+		h.mustCall(sc.Roots["carol"], "drop")
+		h.settle(sc.Root)
+		if got := aliceGC.list(); !slices.Equal(got, []string{"dropExports o+1"}) {
+			t.Fatalf("once nobody reaches the thing, alice got %v, want [dropExports o+1]", got)
+		}
+		h.mustCall(sc.Roots["carol"], "retire")
+		h.settle(sc.Root)
+		if got := aliceGC.list(); !slices.Equal(got, []string{"dropExports o+1", "retireExports o+1"}) {
+			t.Fatalf("once nobody recognizes the thing, alice got %v", got)
+		}
+		if got := h.objectRows(); !slices.Equal(got, objects) {
+			t.Fatalf("the retired thing left objects %v, want %v", got, objects)
+		}
+		if got := h.keysWith("c.v1.o+1"); len(got) > 0 {
+			t.Fatalf("alice's c-list still has the thing: %v", got)
+		}
+		h.requireCounts()
+	})
+}
+
+// An exporter that retires what the kernel dropped makes the kernel
+// retire the object, and importers that could still recognize it are told.
+func TestRetiredExportRetiresImports(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	var aliceGC, bobGC gcLog
+	gcVat(h.l, "alice", &aliceGC, true)
+	gcVat(h.l, "bob", &bobGC, false)
+	sc := h.launch(cluster("alice", "bob"))
+	objects := h.objectRows()
+	h.mustCall(sc.Root, "give", ref(sc.Roots["bob"]))
+	h.mustCall(sc.Roots["bob"], "drop") // drops, but still recognizes it
+	h.settle(sc.Root)
+	if got := bobGC.list(); !slices.Equal(got, []string{"retireImports o-1"}) {
+		t.Fatalf("bob got %v, want [retireImports o-1]", got)
+	}
+	if got := aliceGC.list(); !slices.Equal(got, []string{"dropExports o+1"}) {
+		t.Fatalf("alice got %v", got)
+	}
+	if got := h.objectRows(); !slices.Equal(got, objects) {
+		t.Fatalf("objects after the exporter retired the thing: %v, want %v", got, objects)
+	}
+	if got := h.keysWith("c.v2.o-1"); len(got) > 0 {
+		t.Fatalf("bob's c-list still has the thing after retireImports: %v", got)
+	}
+	h.requireCounts()
+}
+
+// GC syscalls that break the rules terminate the vat, as any illegal
+// syscall does.
+func TestIllegalGCSyscalls(t *testing.T) {
+	t.Parallel()
+	for name, bad := range map[string]func(c *platformtest.Call){
+		"drop an export":          func(c *platformtest.Call) { c.DropImports("o+0") },
+		"drop an unknown import":  func(c *platformtest.Call) { c.DropImports("o-99") },
+		"retire a reachable one":  func(c *platformtest.Call) { c.RetireImports(c.Arg(0).(marshal.Ref).Kref) },
+		"retire a live export":    func(c *platformtest.Call) { c.RetireExports("o+0") },
+		"abandon the root":        func(c *platformtest.Call) { c.AbandonExports("o+0") },
+		"retire a promise import": func(c *platformtest.Call) { c.RetireImports("p-1") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			defineVat(h.l, "alice", func(v *platformtest.Vat) { v.Root().On("bad", bad) })
+			defineVat(h.l, "bob", nil)
+			sc := h.launch(cluster("alice", "bob"))
+			h.rejects(sc.Root, "bad", []any{ref(sc.Roots["bob"])}, "VAT_TERMINATED")
+			h.requireCounts()
+		})
+	}
+}
