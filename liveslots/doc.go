@@ -91,6 +91,13 @@
 // vat when it settles. Message and settlement values are hardened before
 // they are encoded, as SwingSet does.
 //
+// Garbage collection follows SwingSet's liveslots (vrefs.js): presences
+// and exports are named through a Go-side weak table (weak.go), exports
+// the kernel can reach are held strongly until dropExports (the root
+// always), and bringOutYourDead runs runtime.GC and reports what went:
+// dropImports and retireImports for presences, retireExports for dropped
+// exports, each list sorted. Vat code cannot observe any of it.
+//
 // A promise the vat decides for the kernel (p+N, or a message's result)
 // that was resolved into a cycle of promises never settles in JavaScript;
 // once the vat is quiescent it is rejected instead, in the kernel's words

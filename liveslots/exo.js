@@ -80,6 +80,7 @@
     const resultLabel = `${label}: result`;
     // needsCheck is written out here: a call less per argument.
     return context => (...args) => {
+      if (delivering !== undefined) return takeDelivery(context);
       for (let i = 0; i < args.length; i += 1) {
         const a = args[i];
         const t = typeof a;
@@ -108,7 +109,8 @@
   const rawInvoker = behavior => (context, args) => apply(behavior, context, args);
 
   // viaInvoker makes methods that call invoke(context, args).
-  const viaInvoker = invoke => context => (...args) => invoke(context, args);
+  const viaInvoker = invoke => context => (...args) =>
+    delivering !== undefined ? takeDelivery(context) : invoke(context, args);
 
   // argChecker(payload, label) returns a function that checks (and
   // hardens) an argument list against a method guard's argument guards.
@@ -277,8 +279,11 @@
     return prepared;
   };
 
-  // Every exo, with what a delivery to it needs: exo -> [deliveries (a Map
-  // method key -> deliver, shared by the class), context].
+  // Every exo, with what a delivery to it needs: exo -> deliveries (a Map
+  // method key -> deliver, shared by the class). The instance's context is
+  // not in it: goja's WeakMap holds its values strongly, and a context
+  // refers back to its exo, so the exo would never be collected. Only the
+  // exo's own methods hold its context.
   const instances = new WeakMap();
   const deliveriesOf = prepared => new Map(prepared.map(([key, , deliver]) => [key, deliver]));
 
@@ -287,13 +292,27 @@
   // checks them as it would for any call, except that the passable default
   // has nothing left to check but the result. It answers notExo when exo
   // is not an exo or has no such method.
+  // To reach the context, exoDelivery leaves deliver and args in
+  // delivering and calls the exo's own method, which hands its context to
+  // takeDelivery before anything else runs.
   const notExo = freeze({});
+  let delivering;
+  let deliveringArgs;
+  const takeDelivery = context => {
+    const deliver = delivering;
+    const args = deliveringArgs;
+    delivering = undefined;
+    deliveringArgs = undefined;
+    return deliver(context, args);
+  };
   const exoDelivery = (exo, method, args) => {
-    const inst = instances.get(exo);
-    if (inst === undefined) return notExo;
-    const deliver = inst[0].get(method);
+    const deliveries = instances.get(exo);
+    if (deliveries === undefined) return notExo;
+    const deliver = deliveries.get(method);
     if (deliver === undefined) return notExo;
-    return deliver(inst[1], args);
+    delivering = deliver;
+    deliveringArgs = args;
+    return exo[method]();
   };
 
   // addMethods defines an exo's methods, made for its context, and its
@@ -337,7 +356,7 @@
       const self = {};
       const context = freeze({ state, self });
       registerRemotable(addMethods(self, iface, prepared, context), iface);
-      instances.set(self, [deliveries, context]);
+      instances.set(self, deliveries);
       if (finish !== undefined) finish(context);
       return self;
     };
@@ -382,7 +401,7 @@
       const made = {};
       for (const [name, iface, prepared, deliveries] of facets) {
         const facet = registerRemotable(addMethods({}, iface, prepared, context), iface);
-        instances.set(facet, [deliveries, context]);
+        instances.set(facet, deliveries);
         made[name] = facet;
       }
       context.facets = harden(made);

@@ -130,6 +130,12 @@ func describe(s *workerpb.Syscall) string {
 		return fmt.Sprintf("vatstoreSet %s %s", k.VatstoreSet.GetKey(), k.VatstoreSet.GetValue())
 	case *workerpb.Syscall_VatstoreDelete:
 		return "vatstoreDelete " + k.VatstoreDelete
+	case *workerpb.Syscall_DropImports:
+		return fmt.Sprintf("dropImports %v", k.DropImports.GetVrefs())
+	case *workerpb.Syscall_RetireImports:
+		return fmt.Sprintf("retireImports %v", k.RetireImports.GetVrefs())
+	case *workerpb.Syscall_RetireExports:
+		return fmt.Sprintf("retireExports %v", k.RetireExports.GetVrefs())
 	default:
 		return fmt.Sprintf("%T", k)
 	}

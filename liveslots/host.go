@@ -40,6 +40,21 @@ func (v *Vat) newHost() *goja.Object {
 		}}})
 		return goja.Undefined()
 	})
+	gcSyscall := func(name string, kind func(*workerpb.VrefList) *workerpb.Syscall) {
+		set(name, func(c goja.FunctionCall) goja.Value {
+			v.syscall(kind(&workerpb.VrefList{Vrefs: stringList(c.Argument(0))}))
+			return goja.Undefined()
+		})
+	}
+	gcSyscall("dropImports", func(l *workerpb.VrefList) *workerpb.Syscall {
+		return &workerpb.Syscall{Kind: &workerpb.Syscall_DropImports{DropImports: l}}
+	})
+	gcSyscall("retireImports", func(l *workerpb.VrefList) *workerpb.Syscall {
+		return &workerpb.Syscall{Kind: &workerpb.Syscall_RetireImports{RetireImports: l}}
+	})
+	gcSyscall("retireExports", func(l *workerpb.VrefList) *workerpb.Syscall {
+		return &workerpb.Syscall{Kind: &workerpb.Syscall_RetireExports{RetireExports: l}}
+	})
 	set("vatstoreSet", func(c goja.FunctionCall) goja.Value {
 		v.syscall(&workerpb.Syscall{Kind: &workerpb.Syscall_VatstoreSet{VatstoreSet: &workerpb.VatstoreEntry{
 			Key:   c.Argument(0).String(),
@@ -54,6 +69,52 @@ func (v *Vat) newHost() *goja.Object {
 	set("crankWork", func(goja.FunctionCall) goja.Value {
 		v.crankWork = true
 		return goja.Undefined()
+	})
+	// The weak vref table (weak.go): liveslots' only way to hold an
+	// object without keeping it alive.
+	set("weakSet", func(c goja.FunctionCall) goja.Value {
+		obj, ok := c.Argument(1).(*goja.Object)
+		if !ok {
+			panic(v.rt.NewTypeError("weakSet: %s is not an object", c.Argument(1)))
+		}
+		v.weak.set(c.Argument(0).String(), obj)
+		return goja.Undefined()
+	})
+	set("weakGet", func(c goja.FunctionCall) goja.Value {
+		if obj := v.weak.get(c.Argument(0).String()); obj != nil {
+			return obj
+		}
+		return goja.Undefined()
+	})
+	set("weakHas", func(c goja.FunctionCall) goja.Value {
+		return v.rt.ToValue(v.weak.has(c.Argument(0).String()))
+	})
+	set("weakSize", func(goja.FunctionCall) goja.Value {
+		return v.rt.ToValue(v.weak.len())
+	})
+	set("collectGarbage", func(goja.FunctionCall) goja.Value {
+		dead := v.weak.collect()
+		items := make([]any, len(dead))
+		for i, vref := range dead {
+			items[i] = vref
+		}
+		return v.rt.NewArray(items...)
+	})
+	// promiseSettlement reads a settled promise's outcome, {rejected,
+	// value}, or undefined while it is pending.
+	set("promiseSettlement", func(c goja.FunctionCall) goja.Value {
+		obj, _ := c.Argument(0).(*goja.Object)
+		if obj == nil {
+			return goja.Undefined()
+		}
+		p, ok := obj.Export().(*goja.Promise)
+		if !ok || p.State() == goja.PromiseStatePending {
+			return goja.Undefined()
+		}
+		out := v.rt.NewObject()
+		_ = out.Set("rejected", p.State() == goja.PromiseStateRejected)
+		_ = out.Set("value", p.Result())
+		return out
 	})
 	set("log", func(c goja.FunctionCall) goja.Value {
 		v.vatLog(c.Argument(0).String(), c.Argument(1).String(), c.Argument(2).String())

@@ -130,7 +130,7 @@
           startError = `buildRootObject must return a remotable (makeDefaultExo), got ${kindOf(root)}`;
           return;
         }
-        vrefs.register('o+0', root);
+        vrefs.registerRoot(root);
         const missing = undefinedKinds();
         if (missing.length > 0) {
           startError = `buildRootObject failed: defineDurableKind not called for tags: [${missing.join(',')}]`;
@@ -250,9 +250,31 @@
     return err;
   };
 
+  // The kernel's garbage collection deliveries (see vrefs.js).
+  const whenStarted = fn => vrefList => {
+    if (!started) throw Error('garbage collection delivery before startVat');
+    fn(vrefList);
+  };
+  const dropExports = whenStarted(vrefs.dropExports);
+  const retireExports = whenStarted(vrefs.retireExports);
+  const retireImports = whenStarted(vrefs.retireImports);
+  const bringOutYourDead = whenStarted(vrefs.bringOutYourDead);
+
   // installGlobal adds one endowment to the vat's global object, hardened
   // and locked, before the vat's bundle runs.
   const installGlobal = (name, value) => defineGlobal(name, harden(value));
 
-  return { startVat, message, notify, endCrank, inspect, installGlobal };
+  return {
+    startVat,
+    message,
+    notify,
+    dropExports,
+    retireExports,
+    retireImports,
+    bringOutYourDead,
+    endCrank,
+    inspect,
+    installGlobal,
+    tableSizes: vrefs.sizes,
+  };
 });

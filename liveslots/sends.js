@@ -59,7 +59,7 @@
 
   // makeSends(vrefs, host) returns eventualSend and eventualGet for makeE.
   const makeSends = (vrefs, host) => {
-    const { valToSlot, kernelDecided, resolvedTo, marshal, isPresenceVref, vrefOfPresence } = vrefs;
+    const { valToSlot, kernelDecided, settledTo, marshal, isPresenceVref, vrefOfPresence } = vrefs;
 
     const sendRemote = (targetVref, method, args, sendOnly) => {
       let data;
@@ -95,7 +95,7 @@
     const shorten = x => {
       let target = x;
       for (;;) {
-        const settled = resolvedTo.get(target);
+        const settled = settledTo(target);
         if (settled === undefined) return target;
         if (settled.rejected) {
           shortenRejection = settled;

@@ -31,6 +31,14 @@ type Vat struct {
 	jsEndCrank goja.Callable
 	jsInspect  goja.Callable
 
+	// Garbage collection (see vrefs.js and weak.go).
+	jsDropExports      goja.Callable
+	jsRetireExports    goja.Callable
+	jsRetireImports    goja.Callable
+	jsBringOutYourDead goja.Callable
+	jsTableSizes       goja.Callable
+	weak               *weakTable
+
 	jsInstallGlobal goja.Callable
 
 	// Endowments and the event loop their callbacks come back through.
@@ -83,6 +91,7 @@ func New(logger hclog.Logger, wantCrank func(), opts ...Option) (v *Vat, err err
 		makeGlobals:  endowments.Make,
 		knownGlobals: endowments.Names,
 		loop:         newEventLoop(),
+		weak:         newWeakTable(),
 	}
 	for _, o := range opts {
 		o(v)
@@ -99,12 +108,17 @@ func New(logger hclog.Logger, wantCrank func(), opts ...Option) (v *Vat, err err
 		return nil, err
 	}
 	for name, dst := range map[string]*goja.Callable{
-		"startVat":      &v.jsStartVat,
-		"message":       &v.jsMessage,
-		"notify":        &v.jsNotify,
-		"endCrank":      &v.jsEndCrank,
-		"inspect":       &v.jsInspect,
-		"installGlobal": &v.jsInstallGlobal,
+		"startVat":         &v.jsStartVat,
+		"message":          &v.jsMessage,
+		"notify":           &v.jsNotify,
+		"endCrank":         &v.jsEndCrank,
+		"dropExports":      &v.jsDropExports,
+		"retireExports":    &v.jsRetireExports,
+		"retireImports":    &v.jsRetireImports,
+		"bringOutYourDead": &v.jsBringOutYourDead,
+		"tableSizes":       &v.jsTableSizes,
+		"inspect":          &v.jsInspect,
+		"installGlobal":    &v.jsInstallGlobal,
 	} {
 		fn, ok := goja.AssertFunction(dispatch.Get(name))
 		if !ok {
@@ -151,6 +165,8 @@ func (v *Vat) Close() {
 	v.rt = nil
 	v.jsStartVat, v.jsMessage, v.jsNotify, v.jsEndCrank, v.jsInspect = nil, nil, nil, nil, nil
 	v.jsInstallGlobal, v.runGo = nil, nil
+	v.jsDropExports, v.jsRetireExports, v.jsRetireImports, v.jsBringOutYourDead = nil, nil, nil, nil
+	v.jsTableSizes = nil
 	v.unhandled = nil
 	v.pending = nil
 }
@@ -205,11 +221,6 @@ func (v *Vat) deliver(d *workerpb.Delivery, res *workerpb.DeliveryResult) error 
 		// before the worker exits.
 		v.runTeardown()
 		return nil
-	case *workerpb.Delivery_BringOutYourDead,
-		*workerpb.Delivery_DropExports, *workerpb.Delivery_RetireExports,
-		*workerpb.Delivery_RetireImports:
-		// Nothing to collect yet: the vat holds everything strongly.
-		return nil
 	}
 	if err := v.ready(); err != nil {
 		return err
@@ -219,6 +230,14 @@ func (v *Vat) deliver(d *workerpb.Delivery, res *workerpb.DeliveryResult) error 
 		return v.message(k.Message)
 	case *workerpb.Delivery_Notify:
 		return v.notify(k.Notify)
+	case *workerpb.Delivery_DropExports:
+		return v.gcDelivery("dropExports", v.jsDropExports, k.DropExports)
+	case *workerpb.Delivery_RetireExports:
+		return v.gcDelivery("retireExports", v.jsRetireExports, k.RetireExports)
+	case *workerpb.Delivery_RetireImports:
+		return v.gcDelivery("retireImports", v.jsRetireImports, k.RetireImports)
+	case *workerpb.Delivery_BringOutYourDead:
+		return v.gcDelivery("bringOutYourDead", v.jsBringOutYourDead, nil)
 	default:
 		return fmt.Errorf("liveslots: unknown delivery kind %T", k)
 	}
@@ -277,6 +296,15 @@ func (v *Vat) notify(n *workerpb.Notify) error {
 		v.rt.NewArray(bodies...), v.rt.NewArray(slots...))
 	if err != nil {
 		return fmt.Errorf("liveslots: notify: %w", jsError(err))
+	}
+	return v.endCrankIfNeeded()
+}
+
+// gcDelivery hands one of the kernel's garbage collection deliveries to
+// liveslots; bringOutYourDead has no vrefs.
+func (v *Vat) gcDelivery(what string, fn goja.Callable, l *workerpb.VrefList) error {
+	if _, err := fn(goja.Undefined(), v.stringArray(l.GetVrefs())); err != nil {
+		return fmt.Errorf("liveslots: %s: %w", what, jsError(err))
 	}
 	return v.endCrankIfNeeded()
 }

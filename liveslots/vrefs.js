@@ -3,6 +3,16 @@
 // counters the vat allocates o+N and p+N from. Marshalling through these
 // tables imports (presences, subscribed promises) and exports (o+N, p+N)
 // as a side effect, following SwingSet's rules.
+//
+// Garbage collection follows SwingSet's liveslots too. Objects are named
+// through the host's weak table (weak.go), which keeps none alive: a
+// presence lives as long as vat code holds it, an exported object as long
+// as vat code or the kernel does (exported, below, holds it until the
+// kernel's dropExports). At bringOutYourDead the host collects garbage and
+// names the vrefs whose objects went: a presence becomes dropImports and,
+// once nothing here can recognize it, retireImports; an export the kernel
+// could still recognize becomes retireExports. Only then do syscalls depend
+// on garbage collection, and vat code never sees any of it.
 (function vrefsModule(lib) {
   'use strict';
 
@@ -11,20 +21,46 @@
 
   const noop = () => {};
 
+  const isPresenceVref = vref => vref.charCodeAt(0) === 111 && vref.charCodeAt(1) === 45; // "o-"
+  const isExportVref = vref => vref.charCodeAt(0) === 111 && vref.charCodeAt(1) === 43; // "o+"
+  // A remotable (o+N, a heap object) has no life beyond its JS object,
+  // unlike a virtual or durable object (o+vK/N, o+dK/N, see vom.js).
+  const isRemotableVref = vref => isExportVref(vref) && vref.charCodeAt(2) >= 48 && vref.charCodeAt(2) <= 57;
+  const isPromiseVref = vref => vref.charCodeAt(0) === 112; // "p"
+
   // makeVrefs(host) returns the tables of one vat; host is the Go side.
   const makeVrefs = host => {
-    // slotToVal: every vref the vat currently knows (exports, presences,
-    // promises); valToSlot is its inverse. Both hold strongly, as the vat
-    // does not collect garbage yet (and a Map is several times cheaper than
-    // a WeakMap in goja).
-    const slotToVal = new Map();
-    const valToSlot = new Map();
+    // valToSlot names every object and promise the kernel knows by its
+    // vref; it is weak, so naming keeps nothing alive.
+    const valToSlot = new WeakMap();
+    // promises: the promises the kernel knows (kernel-decided, or decided
+    // here), held until they settle; objects are in the host's weak table.
+    const promises = new Map();
+    // exported: o+N -> object the kernel can reach, held until dropExports.
+    // kernelRecognizable: o+N the kernel may still name (until it retires
+    // them or they are collected and retired from here).
+    const exported = new Map();
+    const kernelRecognizable = new Set();
+    // The root object (o+0) is never dropped.
+    let root;
     // kernelDecided: promises someone else decides (imported p-N, results
     // of our sends p+N) with their resolvers, until the kernel notifies.
     const kernelDecided = new Map();
-    // resolvedTo: what a kernel-decided promise settled to, so E() on it
-    // can go straight to the value (e.g. a presence) without a turn.
-    const resolvedTo = new WeakMap();
+    // settledByKernel: kernel-decided promises that were settled, so E()
+    // on one can go straight to its value (e.g. a presence) without a
+    // turn. The value is read from the promise itself (settledTo): a
+    // WeakMap from promise to value would keep the value alive after the
+    // promise is gone, until goja's cleanup of the entry ran, and so hold
+    // presences past the collection that should drop them.
+    const settledByKernel = new WeakSet();
+    const settledTo = promise => {
+      if (!settledByKernel.has(promise)) return undefined;
+      const settlement = host.promiseSettlement(promise);
+      if (settlement !== undefined) return settlement;
+      // Resolved to another promise, which it follows.
+      const next = promiseLink(promise);
+      return next === undefined ? undefined : { rejected: false, value: next };
+    };
     // decided: promises this vat decides for the kernel (its exported p+N,
     // the results p-N of messages to it) until they settle.
     const decided = new Map();
@@ -44,15 +80,32 @@
       }
     };
 
+    // valForSlot is the object or promise vref names here, or undefined.
+    const valForSlot = vref => (isPromiseVref(vref) ? promises.get(vref) : host.weakGet(vref));
+
     const register = (vref, val) => {
-      slotToVal.set(vref, val);
+      if (isPromiseVref(vref)) promises.set(vref, val);
+      else host.weakSet(vref, val);
       valToSlot.set(val, vref);
     };
+    // forget retires a promise's vref once it settled.
     const forget = vref => {
-      const val = slotToVal.get(vref);
-      slotToVal.delete(vref);
+      const val = promises.get(vref);
+      promises.delete(vref);
       decided.delete(vref);
       if (val !== undefined) valToSlot.delete(val);
+    };
+
+    // retainExport: the kernel can reach (and recognize) o+N from now on,
+    // until it says otherwise.
+    const retainExport = (vref, val) => {
+      exported.set(vref, val);
+      kernelRecognizable.add(vref);
+    };
+    const registerRoot = val => {
+      root = val;
+      register('o+0', val);
+      retainExport('o+0', val);
     };
 
     // A cycle check is due at the end of a crank in which a promise was
@@ -81,7 +134,6 @@
       return vref;
     };
 
-    const isPresenceVref = vref => vref.charCodeAt(0) === 111 && vref.charCodeAt(1) === 45; // "o-"
     const vrefOfPresence = x => {
       const vref = valToSlot.get(x);
       return vref !== undefined && isPresenceVref(vref) ? vref : undefined;
@@ -109,7 +161,7 @@
       if (kit === undefined) return false;
       kernelDecided.delete(vref);
       forget(vref);
-      resolvedTo.set(kit.promise, { rejected, value });
+      settledByKernel.add(kit.promise);
       if (rejected) kit.reject(value);
       else kit.resolve(value);
       return true;
@@ -134,13 +186,18 @@
         nextExportID += 1;
         markDirty();
         register(vref, val);
+        retainExport(vref, val);
       }
       return vref;
     };
 
+    // convertValToSlot names val for the kernel; an object of this vat
+    // sent again is reachable by the kernel again.
     const convertValToSlot = val => {
       const vref = valToSlot.get(val);
-      return vref !== undefined ? vref : exportValue(val);
+      if (vref === undefined) return exportValue(val);
+      if (isExportVref(vref) && !exported.has(vref)) retainExport(vref, val);
+      return vref;
     };
 
     // lookup gives what a vref names: a known value, else an object of
@@ -148,7 +205,7 @@
     // again from the vatstore by the reanimator.
     let reanimate = () => undefined;
     const lookup = vref => {
-      const known = slotToVal.get(vref);
+      const known = valForSlot(vref);
       if (known !== undefined || vref.charCodeAt(0) !== 111 || vref.charCodeAt(1) !== 43) return known; // "o+"
       return reanimate(vref);
     };
@@ -243,14 +300,126 @@
       }
     };
 
+    // Garbage collection. recognizers: o-N -> how many weak collections of
+    // vat code have it as a key (weakcollections.js); while any does, the
+    // vat still recognizes it after dropping it. possiblyRetired: o-N that
+    // may have become unrecognizable since the last bringOutYourDead.
+    const recognizers = new Map();
+    const possiblyRetired = new Set();
+
+    const checkVrefs = (what, vrefList, wanted, want) => {
+      for (const vref of vrefList) {
+        if (typeof vref !== 'string' || !wanted(vref)) {
+          throw TypeError(`${what}: ${inspect(vref)} is not ${want}`);
+        }
+      }
+    };
+
+    // dropExports: the kernel can no longer reach these o+N. Each now lives
+    // only as long as vat code holds it (the root always does).
+    const dropExports = vrefList => {
+      checkVrefs('dropExports', vrefList, isExportVref, 'an object of this vat (o+N)');
+      for (const vref of vrefList) exported.delete(vref);
+    };
+
+    // retireExports: the kernel no longer recognizes these o+N either; one
+    // vat code still holds is named o+N again if it is sent again.
+    const retireExports = vrefList => {
+      checkVrefs('retireExports', vrefList, isExportVref, 'an object of this vat (o+N)');
+      for (const vref of vrefList) {
+        exported.delete(vref);
+        kernelRecognizable.delete(vref);
+      }
+    };
+
+    // retireImports: the exporter retired these o-N, so they can never
+    // come back: weak collections forget them.
+    let ceaseRecognition = noop;
+    const retireImports = vrefList => {
+      checkVrefs('retireImports', vrefList, isPresenceVref, 'an import (o-N)');
+      for (const vref of vrefList) {
+        ceaseRecognition(vref);
+        recognizers.delete(vref);
+        possiblyRetired.delete(vref);
+      }
+    };
+
+    const addRecognizer = vref => {
+      recognizers.set(vref, (recognizers.get(vref) || 0) + 1);
+    };
+    const removeRecognizer = vref => {
+      const n = recognizers.get(vref);
+      if (n === undefined) return;
+      if (n > 1) {
+        recognizers.set(vref, n - 1);
+        return;
+      }
+      recognizers.delete(vref);
+      possiblyRetired.add(vref);
+    };
+
+    // bringOutYourDead makes the syscalls for what was collected: the
+    // host runs a full collection and names the vrefs whose objects went,
+    // sorted, so the same heap gives the same syscalls. A presence gone is
+    // dropped; it is retired too unless a weak collection still recognizes
+    // it. A remotable gone is retired if the kernel could still recognize
+    // it (it could not reach it: exported held it until dropExports).
+    const bringOutYourDead = () => {
+      const drops = [];
+      const exportsToRetire = [];
+      for (const vref of host.collectGarbage()) {
+        if (isPresenceVref(vref)) {
+          drops.push(vref);
+          possiblyRetired.add(vref);
+        } else if (isRemotableVref(vref) && kernelRecognizable.delete(vref)) {
+          exportsToRetire.push(vref);
+        }
+        // A virtual or durable object's representative going is not the
+        // object going: lookup makes it again from the vatstore.
+      }
+      const importsToRetire = [];
+      for (const vref of [...possiblyRetired].sort()) {
+        // An entry still in the table is a presence vat code may hold (or
+        // one collected since the collection above, not dropped yet).
+        if (!host.weakHas(vref) && !recognizers.has(vref)) importsToRetire.push(vref);
+      }
+      possiblyRetired.clear();
+      if (drops.length > 0) host.dropImports(drops);
+      if (importsToRetire.length > 0) host.retireImports(importsToRetire);
+      if (exportsToRetire.length > 0) host.retireExports(exportsToRetire);
+    };
+
+    // sizes counts the entries of each table, for tests that check they
+    // stay bounded.
+    const sizes = () => ({
+      objects: host.weakSize(),
+      promises: promises.size,
+      exported: exported.size,
+      kernelRecognizable: kernelRecognizable.size,
+      kernelDecided: kernelDecided.size,
+      decided: decided.size,
+      recognizers: recognizers.size,
+    });
+
     return {
-      slotToVal,
+      valForSlot,
       valToSlot,
-      kernelDecided,
-      resolvedTo,
-      marshal,
       register,
+      kernelDecided,
+      settledTo,
+      marshal,
+      registerRoot,
       registerDecided,
+      dropExports,
+      retireExports,
+      retireImports,
+      bringOutYourDead,
+      addRecognizer,
+      removeRecognizer,
+      onCeaseRecognition: fn => {
+        ceaseRecognition = fn;
+      },
+      sizes,
       rejectCycles,
       isPresenceVref,
       vrefOfPresence,

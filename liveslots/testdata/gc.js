@@ -1,0 +1,62 @@
+// A bundle-shaped test vat for garbage collection: it keeps or forgets the
+// presences it is given and the objects it exports.
+var __ocapVat = (() => {
+  const { E } = __ocap_require('@endo/eventual-send');
+  const { makeDefaultExo } = __ocap_require('@metamask/kernel-utils/exo');
+
+  function buildRootObject() {
+    const kept = new Map();
+    const weakKept = new WeakMap();
+    const makeThing = name =>
+      makeDefaultExo('thing', {
+        name() {
+          return name;
+        },
+      });
+    const root = makeDefaultExo('root', {
+      // look sees a presence and keeps nothing.
+      look(p) {
+        return typeof p;
+      },
+      keep(name, x) {
+        kept.set(name, x);
+      },
+      forget(name) {
+        kept.delete(name);
+      },
+      isKept(name, x) {
+        return kept.get(name) === x;
+      },
+      // weakKeep keeps x only as a weak map key.
+      weakKeep(x, value) {
+        weakKept.set(x, value);
+      },
+      weakGet(x) {
+        return weakKept.get(x);
+      },
+      // makeThing exports a fresh object the vat itself does not keep.
+      makeThing(name) {
+        return makeThing(name);
+      },
+      // keepThing exports a fresh object the vat also keeps.
+      keepThing(name) {
+        const thing = makeThing(name);
+        kept.set(name, thing);
+        return thing;
+      },
+      kept(name) {
+        return kept.get(name);
+      },
+      // ask sends to a presence and keeps nothing but the answer's promise
+      // until it settles.
+      ask(p, method) {
+        return E(p)[method]();
+      },
+      passOn(target, x) {
+        return E(target).take(x);
+      },
+    });
+    return root;
+  }
+  return { buildRootObject };
+})();
