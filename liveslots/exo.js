@@ -481,7 +481,7 @@
   };
   lib.makeExoFacet = ({ iface, prepared, deliveries }, context) => {
     const facet = registerRemotable(addMethods({}, iface, prepared, context), iface);
-    instances.set(facet, [deliveries, context]);
+    instances.set(facet, deliveries);
     return facet;
   };
 
