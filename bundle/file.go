@@ -15,14 +15,22 @@ const headerPrefix = "// ocap bundle of "
 // WriteFile stores b at out: a first line `// ocap bundle of <name>`, then
 // the script, byte for byte.
 func WriteFile(b *Bundle, out string) error {
-	if strings.ContainsAny(b.Name, "\r\n") {
-		return fmt.Errorf("write bundle %s: source name %q holds a line break", out, b.Name)
+	data, err := Encode(b)
+	if err != nil {
+		return fmt.Errorf("write bundle %s: %w", out, err)
 	}
-	data := headerPrefix + b.Name + "\n" + b.Script
-	if err := os.WriteFile(out, []byte(data), 0o644); err != nil {
+	if err := os.WriteFile(out, data, 0o644); err != nil {
 		return fmt.Errorf("write bundle: %w", err)
 	}
 	return nil
+}
+
+// Encode returns the content of b's bundle file, as WriteFile writes it.
+func Encode(b *Bundle) ([]byte, error) {
+	if strings.ContainsAny(b.Name, "\r\n") {
+		return nil, fmt.Errorf("source name %q holds a line break", b.Name)
+	}
+	return []byte(headerPrefix + b.Name + "\n" + b.Script), nil
 }
 
 // Load reads a bundle file: a regular file of at most MaxSourceTotalBytes.

@@ -12,6 +12,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
 	"github.com/ocapgo/ocap/control"
 )
 
@@ -29,77 +32,73 @@ const sendTimeout = 5 * time.Minute
 const stopWait = stopTimeout + httpTimeout + 10*time.Second
 
 func init() {
-	clientVerb := func(name, usage, summary, example string, run func([]string, io.Writer, io.Writer) error) {
-		verbs[name] = verb{usage: name + " [--socket PATH] " + usage, summary: summary, example: example, run: run}
-	}
 	clientVerb("launch", "cluster.json", "launch a subcluster in the daemon; prints {subclusterId, rootKref, bootstrapResult}",
-		"kernel launch testdata/clusters/hello.json", launchVerb)
+		"kernel launch testdata/clusters/hello.json", 1, 1, noFlags(launchVerb))
 	clientVerb("send", "[--timeout DURATION] KREF METHOD [JSON-ARG ...]", "send METHOD(args) to KREF, wait for the result and print it (-- before arguments that start with a dash)",
-		`kernel send ko3 hello world   # or: kernel send ko3 greet '{"@kref":"ko5"}' 42`, sendVerb)
+		`kernel send ko3 hello world   # or: kernel send ko3 greet '{"@kref":"ko5"}' 42`, 2, -1, sendVerb)
 	clientVerb("status", "[--output json|table]", "print the daemon's vats and subclusters; succeeds once the daemon is ready",
-		"kernel status --output table", statusVerb)
+		"kernel status --output table", 0, 0, statusVerb)
 	clientVerb("subclusters", "[--output json|table]", "print the live subclusters",
-		"kernel subclusters", subclustersVerb)
+		"kernel subclusters", 0, 0, subclustersVerb)
 	clientVerb("system-root", "NAME", "print the root kref of the system subcluster NAME (from serve --system)",
-		"kernel system-root hello", systemRootVerb)
+		"kernel system-root hello", 1, 1, noFlags(systemRootVerb))
 	clientVerb("terminate", "SUBCLUSTER_ID", "terminate a subcluster: its workers are killed and its vats removed",
-		"kernel terminate s2", terminateVerb)
+		"kernel terminate s2", 1, 1, noFlags(terminateVerb))
 	clientVerb("ping-vat", "VAT_ID", `ping a vat's worker; prints "pong"`,
-		"kernel ping-vat v1", pingVatVerb)
+		"kernel ping-vat v1", 1, 1, noFlags(pingVatVerb))
 	clientVerb("revoke", "KREF", "revoke an object: every later send to it fails with OBJECT_REVOKED; prints {kref, revoked}",
-		"kernel revoke ko3", revokeVerb)
+		"kernel revoke ko3", 1, 1, noFlags(revokeVerb))
 	clientVerb("revoked", "KREF", "print true if the object KREF was revoked, else false",
-		"kernel revoked ko3", revokedVerb)
+		"kernel revoked ko3", 1, 1, noFlags(revokedVerb))
 	clientVerb("restart-vat", "VAT_ID", "restart a vat in a fresh worker from its baggage; its root keeps its kref, its other non-durable objects are gone",
-		"kernel restart-vat v1", restartVatVerb)
+		"kernel restart-vat v1", 1, 1, noFlags(restartVatVerb))
 	clientVerb("terminate-vat", "VAT_ID", "terminate one vat of a subcluster: its worker is killed, sends to its objects fail with VAT_TERMINATED, the other vats carry on",
-		"kernel terminate-vat v2", terminateVatVerb)
+		"kernel terminate-vat v2", 1, 1, noFlags(terminateVatVerb))
 	clientVerb("reset", "--yes", "for debugging: stop every vat and wipe all kernel state (every subcluster, object and promise), with no undo; --yes confirms",
-		"kernel reset --yes --socket /tmp/ocap-debug.sock", resetVerb)
+		"kernel reset --yes --socket /tmp/ocap-debug.sock", 0, 0, resetVerb)
 	clientVerb("stop", "", "stop the daemon: finish the current crank, stop every worker, exit; returns once it has exited",
-		"kernel stop --socket /tmp/ocap.sock", stopVerb)
+		"kernel stop --socket /tmp/ocap.sock", 0, 0, noFlags(stopVerb))
 }
 
-// clientArgs parses a client verb's flags (--socket and extra) and checks
-// the number of positional arguments, at least min and at most max (-1: any).
-func clientArgs(args []string, min, max int, extra ...string) (*flagSet, []string, error) {
-	f := newFlags(append([]string{"socket"}, extra...)...)
-	pos, _, err := f.parse(args)
-	if err != nil {
-		return nil, nil, err
+// clientRun is the work of a client verb, given a client of the daemon
+// and the verb's arguments.
+type clientRun func(c *control.Client, pos []string, stdout io.Writer) error
+
+// clientVerb registers a verb that calls the daemon's control API: it
+// takes --socket, from min to max arguments (-1: any), and the flags that
+// flags adds; flags returns the verb's work.
+func clientVerb(name, usage, summary, example string, min, max int, flags func(*pflag.FlagSet) clientRun) {
+	verbs[name] = verb{
+		usage: name + " [--socket PATH] " + usage, summary: summary, example: example,
+		make: func(_ verb, out streams) *cobra.Command {
+			var socket string
+			c := &cobra.Command{Args: args(min, max)}
+			socketFlag(c.Flags(), &socket)
+			work := flags(c.Flags())
+			c.RunE = func(_ *cobra.Command, pos []string) error {
+				return work(control.NewClient(socket), pos, out.stdout)
+			}
+			return c
+		},
 	}
-	switch {
-	case len(pos) < min:
-		return nil, nil, usagef("missing argument")
-	case max >= 0 && len(pos) > max:
-		return nil, nil, usagef("unexpected argument %q", pos[max])
-	}
-	return f, pos, nil
 }
 
-func socketPath(f *flagSet) string {
-	if s := f.get("socket"); s != "" {
-		return s
-	}
-	return control.DefaultSocketPath()
+// noFlags is the flags of a verb that has none but --socket.
+func noFlags(run clientRun) func(*pflag.FlagSet) clientRun {
+	return func(*pflag.FlagSet) clientRun { return run }
 }
 
-func clientFor(f *flagSet) (*control.Client, context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-	return control.NewClient(socketPath(f)), ctx, cancel
+func callContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), callTimeout)
 }
 
-func launchVerb(args []string, stdout, _ io.Writer) error {
-	f, pos, err := clientArgs(args, 1, 1)
-	if err != nil {
-		return err
-	}
+func launchVerb(c *control.Client, pos []string, stdout io.Writer) error {
 	// The daemon reads the file, from its own working directory.
 	path, err := filepath.Abs(pos[0])
 	if err != nil {
 		return fmt.Errorf("cluster config path: %w", err)
 	}
-	c, ctx, cancel := clientFor(f)
+	ctx, cancel := callContext()
 	defer cancel()
 	res, err := c.Launch(ctx, path)
 	if err != nil {
@@ -108,29 +107,26 @@ func launchVerb(args []string, stdout, _ io.Writer) error {
 	return printJSON(stdout, res)
 }
 
-func sendVerb(args []string, stdout, _ io.Writer) error {
-	f, pos, err := clientArgs(args, 2, -1, "timeout")
-	if err != nil {
-		return err
-	}
-	timeout := sendTimeout
-	if s := f.get("timeout"); s != "" {
-		if timeout, err = time.ParseDuration(s); err != nil || timeout < 0 {
-			return usagef("--timeout takes a duration like 30s or 5m (0: no limit), got %q", s)
+func sendVerb(fs *pflag.FlagSet) clientRun {
+	timeoutFlag := fs.String("timeout", sendTimeout.String(), "how long to wait for the result, a `DURATION` (0: no limit)")
+	return func(c *control.Client, pos []string, stdout io.Writer) error {
+		timeout, err := time.ParseDuration(*timeoutFlag)
+		if err != nil || timeout < 0 {
+			return usagef("--timeout takes a duration like 30s or 5m (0: no limit), got %q", *timeoutFlag)
 		}
+		ctx, cancel := context.Background(), context.CancelFunc(func() {})
+		if timeout > 0 {
+			// A little longer than the daemon's bound, so its TIMEOUT answer,
+			// which says what timed out, arrives first.
+			ctx, cancel = context.WithTimeout(ctx, timeout+10*time.Second)
+		}
+		defer cancel()
+		out, err := c.Send(ctx, pos[0], pos[1], jsonArgs(pos[2:]), timeout)
+		if err != nil {
+			return err
+		}
+		return printJSON(stdout, out)
 	}
-	ctx, cancel := context.Background(), context.CancelFunc(func() {})
-	if timeout > 0 {
-		// A little longer than the daemon's bound, so its TIMEOUT answer,
-		// which says what timed out, arrives first.
-		ctx, cancel = context.WithTimeout(ctx, timeout+10*time.Second)
-	}
-	defer cancel()
-	out, err := control.NewClient(socketPath(f)).Send(ctx, pos[0], pos[1], jsonArgs(pos[2:]), timeout)
-	if err != nil {
-		return err
-	}
-	return printJSON(stdout, out)
 }
 
 // jsonArgs reads JSON-ARGs as the daemon expects them: valid JSON as is,
@@ -148,9 +144,9 @@ func jsonArgs(args []string) []json.RawMessage {
 	return out
 }
 
-func outputFormat(f *flagSet) (table bool, err error) {
-	switch o := f.get("output"); o {
-	case "", "json":
+func outputFormat(o string) (table bool, err error) {
+	switch o {
+	case "json":
 		return false, nil
 	case "table":
 		return true, nil
@@ -160,42 +156,37 @@ func outputFormat(f *flagSet) (table bool, err error) {
 }
 
 // listVerb makes status and subclusters: JSON, or a table with --output table.
-func listVerb[T any](get func(*control.Client, context.Context) (T, error), table func(io.Writer, T) error) func([]string, io.Writer, io.Writer) error {
-	return func(args []string, stdout, _ io.Writer) error {
-		f, _, err := clientArgs(args, 0, 0, "output")
-		if err != nil {
-			return err
+func listVerb[T any](get func(*control.Client, context.Context) (T, error), table func(io.Writer, T) error) func(*pflag.FlagSet) clientRun {
+	return func(fs *pflag.FlagSet) clientRun {
+		output := fs.String("output", "json", "the output `FORMAT`: json or table")
+		return func(c *control.Client, _ []string, stdout io.Writer) error {
+			asTable, err := outputFormat(*output)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := callContext()
+			defer cancel()
+			v, err := get(c, ctx)
+			if err != nil {
+				return err
+			}
+			if asTable {
+				return table(stdout, v)
+			}
+			return printJSON(stdout, v)
 		}
-		asTable, err := outputFormat(f)
-		if err != nil {
-			return err
-		}
-		c, ctx, cancel := clientFor(f)
-		defer cancel()
-		v, err := get(c, ctx)
-		if err != nil {
-			return err
-		}
-		if asTable {
-			return table(stdout, v)
-		}
-		return printJSON(stdout, v)
 	}
 }
 
-// callVerb makes a verb of n positional arguments (0 or 1) that calls the
-// daemon and prints what call answers.
-func callVerb(n int, call func(ctx context.Context, c *control.Client, arg string) (any, error)) func([]string, io.Writer, io.Writer) error {
-	return func(args []string, stdout, _ io.Writer) error {
-		f, pos, err := clientArgs(args, n, n)
-		if err != nil {
-			return err
-		}
+// callVerb makes a verb that calls the daemon with its one argument (or
+// none) and prints what call answers.
+func callVerb(call func(ctx context.Context, c *control.Client, arg string) (any, error)) clientRun {
+	return func(c *control.Client, pos []string, stdout io.Writer) error {
 		arg := ""
-		if n > 0 {
+		if len(pos) > 0 {
 			arg = pos[0]
 		}
-		c, ctx, cancel := clientFor(f)
+		ctx, cancel := callContext()
 		defer cancel()
 		out, err := call(ctx, c, arg)
 		if err != nil {
@@ -209,60 +200,50 @@ var (
 	statusVerb      = listVerb((*control.Client).Status, printStatusTable)
 	subclustersVerb = listVerb((*control.Client).Subclusters, printSubclustersTable)
 
-	systemRootVerb = callVerb(1, func(ctx context.Context, c *control.Client, name string) (any, error) {
+	systemRootVerb = callVerb(func(ctx context.Context, c *control.Client, name string) (any, error) {
 		return c.SystemRoot(ctx, name)
 	})
-	terminateVerb = callVerb(1, func(ctx context.Context, c *control.Client, id string) (any, error) {
+	terminateVerb = callVerb(func(ctx context.Context, c *control.Client, id string) (any, error) {
 		return control.TerminateResponse{SubclusterID: id, Terminated: true}, c.Terminate(ctx, id)
 	})
-	pingVatVerb = callVerb(1, func(ctx context.Context, c *control.Client, id string) (any, error) {
+	pingVatVerb = callVerb(func(ctx context.Context, c *control.Client, id string) (any, error) {
 		return c.PingVat(ctx, id)
 	})
-	revokeVerb = callVerb(1, func(ctx context.Context, c *control.Client, kref string) (any, error) {
+	revokeVerb = callVerb(func(ctx context.Context, c *control.Client, kref string) (any, error) {
 		return control.RevokeResponse{Kref: kref, Revoked: true}, c.Revoke(ctx, kref)
 	})
-	revokedVerb = callVerb(1, func(ctx context.Context, c *control.Client, kref string) (any, error) {
+	revokedVerb = callVerb(func(ctx context.Context, c *control.Client, kref string) (any, error) {
 		return c.IsRevoked(ctx, kref)
 	})
-	restartVatVerb = callVerb(1, func(ctx context.Context, c *control.Client, id string) (any, error) {
+	restartVatVerb = callVerb(func(ctx context.Context, c *control.Client, id string) (any, error) {
 		return control.RestartVatResponse{VatID: id, Restarted: true}, c.RestartVat(ctx, id)
 	})
-	terminateVatVerb = callVerb(1, func(ctx context.Context, c *control.Client, id string) (any, error) {
+	terminateVatVerb = callVerb(func(ctx context.Context, c *control.Client, id string) (any, error) {
 		return control.TerminateVatResponse{VatID: id, Terminated: true}, c.TerminateVat(ctx, id)
 	})
 )
 
 // resetVerb wipes the daemon's state, only when --yes says the caller
 // means it: there is no undo.
-func resetVerb(args []string, stdout, _ io.Writer) error {
-	f := newFlags("socket")
-	yes := f.boolean("yes")
-	pos, _, err := f.parse(args)
-	if err != nil {
-		return err
+func resetVerb(fs *pflag.FlagSet) clientRun {
+	yes := fs.Bool("yes", false, "confirm: wipe everything")
+	return func(c *control.Client, _ []string, stdout io.Writer) error {
+		if !*yes {
+			return usagef("reset wipes every subcluster, object and promise of the kernel, with no undo: pass --yes to confirm")
+		}
+		ctx, cancel := callContext()
+		defer cancel()
+		if err := c.Reset(ctx); err != nil {
+			return err
+		}
+		return printJSON(stdout, control.ResetResponse{Reset: true})
 	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
-	}
-	if !*yes {
-		return usagef("reset wipes every subcluster, object and promise of the kernel, with no undo: pass --yes to confirm")
-	}
-	c, ctx, cancel := clientFor(f)
-	defer cancel()
-	if err := c.Reset(ctx); err != nil {
-		return err
-	}
-	return printJSON(stdout, control.ResetResponse{Reset: true})
 }
 
 // stopVerb asks the daemon to stop, then waits until it has exited, so
 // that a script may start another daemon on the same store right after.
-func stopVerb(args []string, stdout, _ io.Writer) error {
-	f, _, err := clientArgs(args, 0, 0)
-	if err != nil {
-		return err
-	}
-	c, ctx, cancel := clientFor(f)
+func stopVerb(c *control.Client, _ []string, stdout io.Writer) error {
+	ctx, cancel := callContext()
 	defer cancel()
 	ack, err := c.Stop(ctx)
 	if err != nil {

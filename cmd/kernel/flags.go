@@ -6,91 +6,32 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/ocapgo/ocap/control"
 )
 
-// flagSet parses "--name value" and "--name=value" flags mixed with
-// positional arguments, in any order. The flag named stop (if any) ends
-// flag parsing: it and everything after it are returned in rest. A bare
-// "--" also ends flag parsing: what follows is positional, so an argument
-// may start with a dash.
-type flagSet struct {
-	values map[string]*string
-	lists  map[string]*[]string
-	bools  map[string]*bool
-	stop   string
-}
+// Flags and arguments the verbs share.
 
-func newFlags(names ...string) *flagSet {
-	f := &flagSet{values: map[string]*string{}, lists: map[string]*[]string{}, bools: map[string]*bool{}}
-	for _, n := range names {
-		f.values[n] = new(string)
+// args checks the number of positional arguments: at least min, at most
+// max (-1: any).
+func args(min, max int) cobra.PositionalArgs {
+	return func(_ *cobra.Command, pos []string) error {
+		switch {
+		case len(pos) < min:
+			return usagef("missing argument")
+		case max >= 0 && len(pos) > max:
+			return usagef("unexpected argument %q", pos[max])
+		}
+		return nil
 	}
-	return f
 }
 
-func (f *flagSet) get(name string) string { return *f.values[name] }
-
-// list declares a flag that may be repeated; every value is kept, in order.
-func (f *flagSet) list(name string) *[]string {
-	p := new([]string)
-	f.lists[name] = p
-	return p
-}
-
-// boolean declares a flag that takes no value.
-func (f *flagSet) boolean(name string) *bool {
-	p := new(bool)
-	f.bools[name] = p
-	return p
-}
-
-func (f *flagSet) parse(args []string) (positional, rest []string, err error) {
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			return append(positional, args[i+1:]...), nil, nil
-		}
-		if !isFlag(a) {
-			positional = append(positional, a)
-			continue
-		}
-		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if name == f.stop && f.stop != "" {
-			if hasValue {
-				return positional, append([]string{value}, args[i+1:]...), nil
-			}
-			return positional, args[i+1:], nil
-		}
-		if b, ok := f.bools[name]; ok && !hasValue {
-			*b = true
-			continue
-		}
-		p, ok := f.values[name]
-		l, isList := f.lists[name]
-		if !ok && !isList {
-			return nil, nil, usagef("unknown flag --%s", name)
-		}
-		if !hasValue {
-			if i+1 >= len(args) {
-				return nil, nil, usagef("flag --%s needs a value", name)
-			}
-			i++
-			value = args[i]
-		}
-		if isList {
-			*l = append(*l, value)
-		} else {
-			*p = value
-		}
-	}
-	return positional, nil, nil
-}
-
-// isFlag: "-x" or "--x" with a letter after the dashes ("-5" is an argument).
-func isFlag(a string) bool {
-	name := strings.TrimLeft(a, "-")
-	dashes := len(a) - len(name)
-	return (dashes == 1 || dashes == 2) && name != "" && (name[0] >= 'a' && name[0] <= 'z' || name[0] >= 'A' && name[0] <= 'Z')
+// dbFlag adds --db, whose default is $OCAP_DB, else the default store.
+func dbFlag(fs *pflag.FlagSet, p *string) {
+	fs.StringVar(p, "db", defaultDB(), "the store `URL`: sqlite:///path, sqlite::memory: or postgres://user@host/db?search_path=schema (env OCAP_DB)")
 }
 
 // defaultDB is $OCAP_DB, else a SQLite file under $XDG_STATE_HOME.
@@ -127,6 +68,25 @@ func stateDir() string {
 	return filepath.Join(state, "ocap")
 }
 
+// socketFlag adds --socket, whose default is $OCAP_SOCKET, else the
+// default socket path.
+func socketFlag(fs *pflag.FlagSet, p *string) {
+	fs.StringVar(p, "socket", defaultSocket(), "the daemon's control socket, a unix socket `PATH` (env OCAP_SOCKET)")
+}
+
+func defaultSocket() string {
+	if v := os.Getenv("OCAP_SOCKET"); v != "" {
+		return v
+	}
+	return control.DefaultSocketPath()
+}
+
+// logFlags adds --log-level (default def) and --log-format.
+func logFlags(fs *pflag.FlagSet, level, format *string, def string) {
+	fs.StringVar(level, "log-level", def, "the log `LEVEL`: trace, debug, info, warn or error")
+	fs.StringVar(format, "log-format", "text", "the log `FORMAT`: text or json")
+}
+
 // runStoreHelp and pruneHelp document, in --help, where 'kernel run' keeps
 // its state and what happens to system subclusters no longer named.
 const (
@@ -150,13 +110,13 @@ one run of its timer and fetch callbacks. A vat still running at the limit is
 terminated, with no retry; since the kernel runs one delivery at a time, the
 limit is also the longest stall one vat can cause.`, defaultDeliveryTimeout)
 
-// deliveryTimeout reads --delivery-timeout: a positive duration, or the
-// default when the flag is not given.
-func deliveryTimeout(f *flagSet) (time.Duration, error) {
-	s := f.get("delivery-timeout")
-	if s == "" {
-		return defaultDeliveryTimeout, nil
-	}
+// deliveryTimeoutFlag adds --delivery-timeout; deliveryTimeout reads it.
+func deliveryTimeoutFlag(fs *pflag.FlagSet, p *string) {
+	fs.StringVar(p, "delivery-timeout", defaultDeliveryTimeout.String(), "the delivery time limit, a positive `DURATION`")
+}
+
+// deliveryTimeout reads --delivery-timeout: a positive duration.
+func deliveryTimeout(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil || d <= 0 {
 		return 0, usagef("--delivery-timeout takes a positive duration like 30s or 2m, got %q", s)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -14,11 +15,15 @@ func TestDeliveryTimeoutFlag(t *testing.T) {
 		"--delivery-timeout=250ms":     250 * time.Millisecond,
 		"--delivery-timeout 1h30m0.5s": time.Hour + 30*time.Minute + 500*time.Millisecond,
 	} {
-		f := newFlags("delivery-timeout")
-		if _, _, err := f.parse(strings.Fields(args)); err != nil {
+		c, _, err := newRoot(streams{io.Discard, io.Discard}).Find([]string{"serve"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.ParseFlags(strings.Fields(args)); err != nil {
 			t.Fatalf("%s: %v", args, err)
 		}
-		if got, err := deliveryTimeout(f); err != nil || got != want {
+		s, _ := c.Flags().GetString("delivery-timeout")
+		if got, err := deliveryTimeout(s); err != nil || got != want {
 			t.Errorf("%q: %v, %v; want %v", args, got, err, want)
 		}
 	}

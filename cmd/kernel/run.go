@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/ocapgo/ocap"
 	"github.com/ocapgo/ocap/platform"
@@ -20,47 +21,71 @@ func init() {
 	verbs["run"] = verb{
 		usage:   "run [--db URL] [--name NAME] [--prune-system] [--delivery-timeout DURATION] [--log-level LEVEL] [--log-format text|json] cluster.json [--call METHOD [JSON-ARG ...]]",
 		summary: "launch (first time) or restore cluster.json as a system subcluster; with --call, send METHOD to its root and print the result",
-		details: runStoreHelp + "\n\n" + pruneHelp + "\n\n" + deliveryTimeoutHelp,
+		details: runStoreHelp + "\n\n" + pruneHelp + "\n\n" + deliveryTimeoutHelp + "\n\n" +
+			"JSON-ARGs follow cluster.json; put -- before those that start with a dash.",
 		example: "kernel run --db sqlite:///tmp/x.db testdata/clusters/hello.json --call hello world",
-		run:     runVerb,
+		make:    runCommand,
 	}
 }
 
-func runVerb(args []string, stdout, stderr io.Writer) error {
-	f := newFlags("db", "name", "log-level", "log-format", "delivery-timeout")
-	prune := f.boolean("prune-system")
-	f.stop = "call"
-	pos, call, err := f.parse(args)
-	if err != nil {
-		return err
+// runFlags are the flags of 'kernel run'.
+type runFlags struct {
+	db, name, call, logLevel, logFormat, timeout string
+	prune                                        bool
+}
+
+func runCommand(_ verb, out streams) *cobra.Command {
+	var f runFlags
+	c := &cobra.Command{
+		Args: func(_ *cobra.Command, pos []string) error {
+			if len(pos) == 0 {
+				return usagef("expected one cluster.json, got none")
+			}
+			return nil
+		},
 	}
-	if len(pos) != 1 {
-		return usagef("expected one cluster.json, got %d arguments", len(pos))
+	fs := c.Flags()
+	fs.StringVar(&f.db, "db", "", "the store `URL` (env OCAP_DB; default: a store of the cluster's own, see above)")
+	fs.StringVar(&f.name, "name", "", "the system subcluster's `NAME` (default: cluster.json's base name)")
+	fs.StringVar(&f.call, "call", "", "send `METHOD` to the bootstrap vat's root, with the JSON-ARGs, and print the result")
+	fs.BoolVar(&f.prune, "prune-system", false, "terminate the store's other system subclusters (default: keep them)")
+	deliveryTimeoutFlag(fs, &f.timeout)
+	logFlags(fs, &f.logLevel, &f.logFormat, "warn")
+	c.RunE = func(c *cobra.Command, pos []string) error {
+		return runCluster(f, c.Flags().Changed("call"), pos, out)
 	}
-	hasCall := hasFlag(args, "call")
-	if hasCall && len(call) == 0 {
+	return c
+}
+
+func runCluster(f runFlags, hasCall bool, pos []string, out streams) error {
+	stdout, stderr := out.stdout, out.stderr
+	if hasCall && f.call == "" {
 		return usagef("--call needs a METHOD")
 	}
-	path := pos[0]
-	name := f.get("name")
+	if !hasCall && len(pos) > 1 {
+		return usagef("unexpected argument %q (JSON-ARGs go with --call METHOD)", pos[1])
+	}
+	path, callArgs := pos[0], pos[1:]
+	name := f.name
 	if name == "" {
 		name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	}
-	dbURL := f.get("db")
+	dbURL := f.db
 	if dbURL == "" {
+		var err error
 		if dbURL, err = defaultRunDB(name); err != nil {
 			return err
 		}
 	}
-	jsonLogs, err := parseLogFormat(f.get("log-format"))
+	jsonLogs, err := parseLogFormat(f.logFormat)
 	if err != nil {
 		return err
 	}
-	timeout, err := deliveryTimeout(f)
+	timeout, err := deliveryTimeout(f.timeout)
 	if err != nil {
 		return err
 	}
-	logger := newLogger(stderr, f.get("log-level"), "warn", jsonLogs)
+	logger := newLogger(stderr, f.logLevel, "warn", jsonLogs)
 
 	cfg, err := ocap.LoadClusterConfig(path)
 	if err != nil {
@@ -77,7 +102,7 @@ func runVerb(args []string, stdout, stderr io.Writer) error {
 	k, err := ocap.Make(ctx, platform.New(platform.Options{Logger: logger.Named("platform")}), db, ocap.Options{
 		Logger:                 logger,
 		SystemSubclusters:      []ocap.SystemSubclusterConfig{{Name: name, Config: *cfg}},
-		PruneSystemSubclusters: *prune,
+		PruneSystemSubclusters: f.prune,
 		DeliveryTimeout:        timeout,
 	})
 	if err != nil {
@@ -100,26 +125,17 @@ func runVerb(args []string, stdout, stderr io.Writer) error {
 		return printJSON(stdout, launchOutput{launched.SubclusterID, launched.RootKref, boot})
 	}
 	root := launched.RootKref
-	out, err := k.QueueMessage(ctx, root, call[0], parseArgs(call[1:]))
+	res, err := k.QueueMessage(ctx, root, f.call, parseArgs(callArgs))
 	if err != nil {
 		var re *ocap.RemoteError
 		if errors.As(err, &re) {
-			return fmt.Errorf("%s rejected: %w", call[0], err)
+			return fmt.Errorf("%s rejected: %w", f.call, err)
 		}
 		return err
 	}
-	v, err := decoded(&out)
+	v, err := decoded(&res)
 	if err != nil {
 		return err
 	}
 	return printJSON(stdout, v)
-}
-
-func hasFlag(args []string, name string) bool {
-	for _, a := range args {
-		if isFlag(a) && (strings.TrimLeft(a, "-") == name || strings.HasPrefix(strings.TrimLeft(a, "-"), name+"=")) {
-			return true
-		}
-	}
-	return false
 }

@@ -9,13 +9,13 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/spf13/cobra"
 
 	"github.com/ocapgo/ocap"
 	"github.com/ocapgo/ocap/control"
@@ -41,43 +41,57 @@ func init() {
 		summary: "run the kernel as a daemon, managed through its control API on a unix socket",
 		details: pruneHelp + "\n\n" + deliveryTimeoutHelp,
 		example: "kernel serve --db sqlite:///tmp/ocap.db --socket /tmp/ocap.sock --system hello=testdata/clusters/hello.json",
-		run:     serveVerb,
+		make:    serveCommand,
 	}
 }
 
-func serveVerb(args []string, stdout, stderr io.Writer) error {
-	f := newFlags("db", "socket", "log-level", "metrics-addr", "log-format", "spare-workers", "delivery-timeout")
-	systemFlags := f.list("system")
-	prune := f.boolean("prune-system")
-	pos, _, err := f.parse(args)
-	if err != nil {
-		return err
+// serveFlags are the flags of 'kernel serve'.
+type serveFlags struct {
+	db, socket, metricsAddr, logLevel, logFormat, timeout string
+	systems                                               []string
+	spares                                                int
+	prune                                                 bool
+}
+
+func serveCommand(_ verb, out streams) *cobra.Command {
+	var f serveFlags
+	c := &cobra.Command{Args: args(0, 0)}
+	fs := c.Flags()
+	dbFlag(fs, &f.db)
+	socketFlag(fs, &f.socket)
+	fs.StringArrayVar(&f.systems, "system", nil, "a system subcluster `NAME=cluster.json`, launched once and restored afterwards (repeatable)")
+	fs.BoolVar(&f.prune, "prune-system", false, "terminate the store's system subclusters that no --system names (default: keep them)")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve /metrics, /healthz and /readyz on `host:port` (default: none)")
+	fs.IntVar(&f.spares, "spare-workers", defaultSpares, "workers kept started ahead of need")
+	deliveryTimeoutFlag(fs, &f.timeout)
+	logFlags(fs, &f.logLevel, &f.logFormat, "info")
+	c.RunE = func(c *cobra.Command, _ []string) error {
+		private := !c.Flags().Changed("socket") && os.Getenv("OCAP_SOCKET") == "" && os.Getenv("XDG_RUNTIME_DIR") == ""
+		return serve(f, private, out.stderr)
 	}
-	if len(pos) != 0 {
-		return usagef("unexpected argument %q", pos[0])
-	}
-	level := f.get("log-level")
-	if level == "" {
-		level = "info"
-	}
+	return c
+}
+
+// serve checks the flags, then runs the daemon until it is asked to stop.
+// private: the socket is the per-user default in the shared temporary
+// folder, whose folder must be closed to others.
+func serve(f serveFlags, private bool, stderr io.Writer) error {
+	level := f.logLevel
 	if hclog.LevelFromString(level) == hclog.NoLevel {
 		return usagef("unknown --log-level %q (trace, debug, info, warn, error)", level)
 	}
-	jsonLogs, err := parseLogFormat(f.get("log-format"))
+	jsonLogs, err := parseLogFormat(f.logFormat)
 	if err != nil {
 		return err
 	}
-	spares := defaultSpares
-	if v := f.get("spare-workers"); v != "" {
-		if spares, err = strconv.Atoi(v); err != nil || spares < 0 {
-			return usagef("--spare-workers takes a number of workers, got %q", v)
-		}
+	if f.spares < 0 {
+		return usagef("--spare-workers takes a number of workers, got %d", f.spares)
 	}
-	timeout, err := deliveryTimeout(f)
+	timeout, err := deliveryTimeout(f.timeout)
 	if err != nil {
 		return err
 	}
-	systems, err := parseSystems(*systemFlags)
+	systems, err := parseSystems(f.systems)
 	if err != nil {
 		return err
 	}
@@ -88,19 +102,12 @@ func serveVerb(args []string, stdout, stderr io.Writer) error {
 		}
 		systems[i].Config = *cfg
 	}
-	socket, private := f.get("socket"), false
-	if socket == "" {
-		socket, private = control.DefaultSocketPath(), os.Getenv("XDG_RUNTIME_DIR") == ""
-	}
-	if socket, err = filepath.Abs(socket); err != nil {
+	socket, err := filepath.Abs(f.socket)
+	if err != nil {
 		return fmt.Errorf("socket path: %w", err)
 	}
-	dbURL := f.get("db")
-	if dbURL == "" {
-		dbURL = defaultDB()
-	}
 	base := newLogger(stderr, level, "info", jsonLogs)
-	ms, err := listenMetrics(f.get("metrics-addr"), base)
+	ms, err := listenMetrics(f.metricsAddr, base)
 	if err != nil {
 		return err
 	}
@@ -109,11 +116,11 @@ func serveVerb(args []string, stdout, stderr io.Writer) error {
 		base:    base,
 		log:     base.Named("serve"),
 		socket:  socket,
-		dbURL:   dbURL,
+		dbURL:   f.db,
 		metrics: ms,
-		spares:  spares,
+		spares:  f.spares,
 		timeout: timeout,
-		prune:   *prune,
+		prune:   f.prune,
 		stopped: make(chan struct{}),
 	}
 	for _, s := range systems {

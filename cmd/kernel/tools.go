@@ -3,7 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
+
+	"github.com/spf13/cobra"
 
 	"github.com/ocapgo/ocap/bundle"
 	"github.com/ocapgo/ocap/store"
@@ -11,54 +12,54 @@ import (
 
 func init() {
 	verbs["bundle"] = verb{
-		usage:   "bundle in.ts -o out.bundle.js",
-		summary: "bundle vat source (.js .mjs .ts .mts) into one script usable as bundleSpec",
+		usage:   "bundle [-o out.bundle.js] in.ts",
+		summary: "bundle vat source (.js .mjs .ts .mts) into one script usable as bundleSpec; without -o, the bundle goes to stdout",
 		example: "kernel bundle testdata/vats/alice.js -o /tmp/alice.bundle.js",
-		run:     bundleVerb,
+		make:    bundleCommand,
 	}
 	verbs["migrate"] = verb{
 		usage:   "migrate [--db URL]",
 		summary: "upgrade a kernel store's schema in place",
 		example: "kernel migrate --db postgres://postgres@127.0.0.1:5432/ocap",
-		run:     migrateVerb,
+		make:    migrateCommand,
 	}
 }
 
-func bundleVerb(args []string, stdout, stderr io.Writer) error {
-	f := newFlags("o")
-	pos, _, err := f.parse(args)
-	if err != nil {
-		return err
+func bundleCommand(_ verb, out streams) *cobra.Command {
+	var o string
+	c := &cobra.Command{Args: args(1, 1)}
+	c.Flags().StringVarP(&o, "o", "o", "", "write the bundle to `FILE` and print {bundle, hash, bytes} (default: the bundle to stdout)")
+	c.RunE = func(_ *cobra.Command, pos []string) error {
+		b, err := bundle.Build(context.Background(), pos[0])
+		if err != nil {
+			return err
+		}
+		if o == "" {
+			data, err := bundle.Encode(b)
+			if err != nil {
+				return err
+			}
+			_, err = out.stdout.Write(data)
+			return err
+		}
+		if err := bundle.WriteFile(b, o); err != nil {
+			return err
+		}
+		return printJSON(out.stdout, map[string]any{"bundle": o, "hash": b.Hash, "bytes": len(b.Script)})
 	}
-	if len(pos) != 1 || f.get("o") == "" {
-		return usagef("expected one source file and -o OUT")
-	}
-	b, err := bundle.Build(context.Background(), pos[0])
-	if err != nil {
-		return err
-	}
-	if err := bundle.WriteFile(b, f.get("o")); err != nil {
-		return err
-	}
-	return printJSON(stdout, map[string]any{"bundle": f.get("o"), "hash": b.Hash, "bytes": len(b.Script)})
+	return c
 }
 
-func migrateVerb(args []string, stdout, stderr io.Writer) error {
-	f := newFlags("db")
-	pos, _, err := f.parse(args)
-	if err != nil {
-		return err
+func migrateCommand(_ verb, out streams) *cobra.Command {
+	var url string
+	c := &cobra.Command{Args: args(0, 0)}
+	dbFlag(c.Flags(), &url)
+	c.RunE = func(*cobra.Command, []string) error {
+		from, to, err := store.Migrate(context.Background(), url)
+		if err != nil {
+			return hidePassword(fmt.Errorf("migrating %s: %w", store.RedactURL(url), err), url)
+		}
+		return printJSON(out.stdout, map[string]any{"from": from, "to": to})
 	}
-	if len(pos) != 0 {
-		return usagef("unexpected argument %q", pos[0])
-	}
-	url := f.get("db")
-	if url == "" {
-		url = defaultDB()
-	}
-	from, to, err := store.Migrate(context.Background(), url)
-	if err != nil {
-		return hidePassword(fmt.Errorf("migrating %s: %w", store.RedactURL(url), err), url)
-	}
-	return printJSON(stdout, map[string]any{"from": from, "to": to})
+	return c
 }
