@@ -207,7 +207,7 @@ func TestVatCodeCorpus(t *testing.T) {
 			expectFields(t, "errors", got, map[string]string{
 				"range":   `{"frozen":true,"isError":true,"message":"bad range","name":"RangeError"}`,
 				"custom":  `{"frozen":true,"isError":true,"message":"my own error","name":"MyError"}`,
-				"engine":  `{"frozen":true,"isError":true,"message":"Cannot read property 'field' of undefined","name":"TypeError"}`,
+				"engine":  `{"frozen":true,"isError":true,"message":"Cannot read properties of undefined (reading 'field')","name":"TypeError"}`,
 				"string":  `{"frozen":true,"isError":false,"message":"a plain string","name":"#undefined"}`,
 				"later":   `"TypeError: rejected later"`,
 				"asValue": `{"message":"an error as a value","name":"TypeError","style":"error"}`,
@@ -697,6 +697,14 @@ func TestVatCodeKernelModules(t *testing.T) {
 		}
 		if got := vcBody(t, e, res.RootKref, "describeLocally"); got != `#{"toFahrenheit":{"args":{"celsius":{"description":"degrees Celsius","type":"number"}},"description":"Converts to Fahrenheit","required":["celsius"],"returns":{"type":"number"}}}` {
 			t.Errorf("describeLocally: %s", got)
+		}
+
+		// Engine errors read as V8 words them.
+		if got := vcBody(t, e, res.RootKref, "misuse"); got != `rejected TypeError: celsius.getFahrenheit is not a function` {
+			t.Errorf("misuse: %s", got)
+		}
+		if got := vcBody(t, e, res.RootKref, "readMissing"); got != `rejected TypeError: Cannot read properties of undefined (reading 'deep')` {
+			t.Errorf("readMissing: %s", got)
 		}
 
 		mark := len(e.logs.String())

@@ -81,6 +81,13 @@
 // storage (baggage, durable state and stores) takes only data, presences
 // and durable objects.
 //
+// Error texts leave the vat (rejections, errors passed as values, start
+// failures, log lines) in V8's words where goja's TypeErrors for common
+// mistakes differ: a call of a missing method names the expression called
+// ("celsius.getFahrenheit is not a function"), read from the bundle at the
+// error's position (engineerrors.go), and a property read of undefined
+// reads "Cannot read properties of undefined (reading 'x')".
+//
 // # Wire conventions
 //
 // The vat allocates o+N (o+0 is the root) and p+N; after a crank that

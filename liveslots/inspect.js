@@ -133,12 +133,39 @@
     return line;
   };
 
+  // engineMessage is an error's message, in V8's words where goja's
+  // TypeErrors for common mistakes differ (the JavaScript kernel's vats run
+  // on V8): a call of what is not a function names the expression called,
+  // as V8 does (see engineerrors.go), and a property read of undefined
+  // says it as V8 does (goja does not tell null from undefined there).
+  const noMember = /^Object has no member '(.*)'$/;
+  const readOf = /^Cannot read property '(.*)' of (?:undefined|null|undefined or null)$/;
+  const engineMessage = err => {
+    const message = `${err.message}`;
+    if (!(err instanceof TypeError)) return message;
+    const read = readOf.exec(message);
+    if (read !== null) return `Cannot read properties of undefined (reading '${read[1]}')`;
+    const member = noMember.exec(message);
+    const notObject = message.startsWith('Value is not an object: ');
+    const notCtor = message === 'Value is not a constructor';
+    if (member === null && !notObject && !notCtor) return message;
+    let callee = '';
+    try {
+      callee = lib.host.calleeAt(`${err.stack}`);
+    } catch (_) {
+      // no position: keep what we have
+    }
+    if (callee === '' && member !== null) callee = member[1];
+    if (callee === '') return message;
+    return notCtor ? `${callee} is not a constructor` : `${callee} is not a function`;
+  };
+
   // errorText is "Name: message" for errors (as error texts in results and
   // delivery errors show them), inspect for anything else thrown.
   const errorText = e => {
     if (e instanceof Error) {
       try {
-        return `${e.name}: ${e.message}`;
+        return `${e.name}: ${engineMessage(e)}`;
       } catch (_) {
         return inspect(e);
       }
@@ -148,6 +175,7 @@
 
   lib.inspect = inspect;
   lib.errorText = errorText;
+  lib.engineMessage = engineMessage;
   lib.formatArgs = formatArgs;
   lib.setInspectIface = fn => {
     getIface = fn;

@@ -40,7 +40,7 @@
   );
 
   const encodeError = err => {
-    const encoded = { '#error': encodeString(`${err.message}`) };
+    const encoded = { '#error': encodeString(lib.engineMessage(err)) };
     const errorId = errorIds.get(err);
     if (errorId !== undefined) encoded.errorId = encodeString(errorId);
     encoded.name = encodeString(`${err.name}`);

@@ -35,7 +35,7 @@ func TestExceptionsBecomeRejections(t *testing.T) {
 	cases := []struct{ method, want string }{
 		{"throwSync", `resolve p-1 rejected #{"#error":"sync boom","name":"RangeError"} []`},
 		{"throwAsync", `resolve p-1 rejected #{"#error":"async boom","name":"Error"} []`},
-		{"typeErrorInside", `resolve p-1 rejected #{"#error":"Cannot read property 'field' of undefined","name":"TypeError"} []`},
+		{"typeErrorInside", `resolve p-1 rejected #{"#error":"Cannot read properties of undefined (reading 'field')","name":"TypeError"} []`},
 	}
 	for _, c := range cases {
 		t.Run(c.method, func(t *testing.T) {

@@ -2,6 +2,7 @@ package liveslots
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -138,4 +139,30 @@ func TestMetaMaskModules(t *testing.T) {
 	if len(got) != 1 || !strings.Contains(got[0], `In \"greet\" method of (Greeter): arg 0: number 5 - Must be a string`) {
 		t.Errorf("greet(5): %q", got)
 	}
+}
+
+// Engine errors leave the vat in V8's words, as on the JavaScript kernel.
+func TestEngineErrorsInV8Words(t *testing.T) {
+	v, _ := startVatFile(t, "engineerrors.js", nil, nil)
+	for method, want := range map[string]string{
+		"missingMethod":  `TypeError: celsius.getFahrenheit is not a function`,
+		"nestedMissing":  `TypeError: holder.inner.method is not a function`,
+		"callResult":     `TypeError: holder.make(...).go is not a function`,
+		"computed":       `TypeError: holder['in' + 'ner'].run is not a function`,
+		"callUndefined":  `TypeError: nothing is not a function`,
+		"callNumber":     `TypeError: notFn is not a function`,
+		"readUndefined":  `TypeError: Cannot read properties of undefined (reading 'field')`,
+		"readNull":       `TypeError: Cannot read properties of undefined (reading 'field')`,
+		"notConstructor": `TypeError: holder.make is not a constructor`,
+		"plainError":     `TypeError: Object has no member of my own`,
+		"inOperator":     `TypeError: Value is not an object: 5`,
+	} {
+		got := call(t, v, `#["`+method+`",[]]`)
+		name, msg, _ := strings.Cut(want, ": ")
+		if body := fmt.Sprintf(`resolve p-1 rejected #{"#error":%q,"name":%q} []`, msg, name); len(got) != 1 || got[0] != body {
+			t.Errorf("%s: got %q, want %s", method, got, body)
+		}
+	}
+	// An error passed as a value is written the same way.
+	expectSyscalls(t, call(t, v, `#["caught",[]]`), `resolve p-1 ok #{"#error":"celsius.getFahrenheit is not a function","name":"TypeError"} []`)
 }

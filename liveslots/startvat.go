@@ -48,7 +48,8 @@ func (v *Vat) startVatJS(s *workerpb.StartVat) error {
 	if name == "" {
 		name = s.GetName() + ".bundle.js"
 	}
-	prog, err := goja.Compile(name, bundleHead+s.GetBundle()+bundleTail, true)
+	v.bundleName, v.bundleSource = name, bundleHead+s.GetBundle()+bundleTail
+	prog, err := goja.Compile(name, v.bundleSource, true)
 	if err != nil {
 		return fmt.Errorf("cannot compile bundle %s: %w", name, err)
 	}

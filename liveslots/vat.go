@@ -41,6 +41,11 @@ type Vat struct {
 
 	jsInstallGlobal goja.Callable
 
+	// The bundle as compiled, so that engine errors can name the
+	// expression that failed (see calleeAt).
+	bundleName   string
+	bundleSource string
+
 	// Endowments and the event loop their callbacks come back through.
 	makeGlobals  endowments.Factory
 	knownGlobals []string // the names makeGlobals offers, when known

@@ -13,7 +13,7 @@ const temperature = S.interface('Temperature', {
   toFahrenheit: S.method('Converts to Fahrenheit', [S.arg('celsius', S.number('degrees Celsius'))], S.number()),
 });
 
-export function buildRootObject(vatPowers: Powers) {
+export function buildRootObject(vatPowers: Powers, parameters: object) {
   const logger = (vatPowers.logger ?? new Logger()).subLogger({ tags: ['modules'] });
   const standalone = new Logger('standalone');
   const nextCall = makeCounter();
@@ -52,6 +52,10 @@ export function buildRootObject(vatPowers: Powers) {
     getCalculator: () => calculator,
     getCelsius: () => celsius,
     describeLocally: () => E(celsius).__getDescription__(),
+    // A mistake: the exo has no such method. The caller reads the error in
+    // V8's words, as on the JavaScript kernel.
+    misuse: () => (celsius as unknown as { getFahrenheit(): number }).getFahrenheit(),
+    readMissing: () => (parameters as { missing?: { deep: number } }).missing!.deep,
     log(message: string) {
       const n = nextCall();
       logger.log(`${message} ${n}`, { n });
