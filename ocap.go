@@ -74,6 +74,13 @@ type Options struct {
 	// interrupts code still running at the limit, and the vat is
 	// terminated (not restarted). Defaults to 30s.
 	DeliveryTimeout time.Duration
+	// ReapInterval is how many deliveries a vat gets between two
+	// bringOutYourDead, which make it report the presences and exports
+	// nothing refers to any more, so that the kernel can drop and retire
+	// them; a negative value leaves it to CollectGarbage. Larger values
+	// cost fewer deliveries and hold garbage longer. Defaults to
+	// DefaultReapInterval (100).
+	ReapInterval int
 	// Metrics, when set, counts what the kernel does (build it with
 	// metrics.New on your prometheus.Registerer): the crank loop reports
 	// to it, the store and the platform are wrapped to time commits and
@@ -129,7 +136,7 @@ func Make(ctx context.Context, launcher platform.Launcher, db store.Store, opts 
 		db, launcher, observer = opts.Metrics.Store(db), opts.Metrics.Launcher(launcher), opts.Metrics
 	}
 	k := &Kernel{opts: opts, log: opts.Logger, launcher: launcher, db: db, launched: map[string]*SubclusterLaunchResult{}, checked: map[string]bool{}}
-	k.r = router.New(router.Config{Store: db, Launcher: launcher, Logger: opts.Logger.Named("kernel"), DeliveryTimeout: opts.DeliveryTimeout,
+	k.r = router.New(router.Config{Store: db, Launcher: launcher, Logger: opts.Logger.Named("kernel"), DeliveryTimeout: opts.DeliveryTimeout, ReapInterval: opts.ReapInterval,
 		AllowedGlobals: opts.AllowedGlobalNames, FetchAllowedHosts: opts.FetchAllowedHosts, Observer: observer, OpenIO: ioOpener(opts.Logger)})
 	if opts.Metrics != nil {
 		opts.Metrics.Watch(k.r)

@@ -132,6 +132,7 @@ func (r *Router) deliver(vat string, d *workerpb.Delivery) error {
 		return &workerDiedError{vat, fmt.Errorf("vat %s has no running worker", vat)}
 	}
 	r.obs.Delivery(workerpb.DeliveryKind(d))
+	r.countDelivery(vat, d)
 	if r.log.IsTrace() {
 		r.traceDelivery(vat, d)
 	}

@@ -70,6 +70,7 @@ func (r *Router) collect() {
 	})
 	for _, key := range keys {
 		r.k.QueueGC(keeper.GCAction{Vat: key[0], Kind: key[1], Krefs: r.gcActions[key]})
+		r.gcQueuedTotal++
 	}
 	clear(r.gcActions)
 }

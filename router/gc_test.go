@@ -9,6 +9,7 @@ import (
 	"github.com/ocapgo/ocap/internal/testutil"
 	"github.com/ocapgo/ocap/marshal"
 	"github.com/ocapgo/ocap/platform/platformtest"
+	"github.com/ocapgo/ocap/router"
 )
 
 // keysWith lists the store's keys with prefix, as committed.
@@ -66,7 +67,12 @@ func (g *gcLog) list() []string {
 //
 // Its Collect records the GC deliveries; with retireOnDrop it answers a
 // dropExports with retireExports, as liveslots does once the exo is gone.
+// At bringOutYourDead it drops and retires what it took, if reapDrops.
 func gcVat(l *platformtest.Launcher, name string, log *gcLog, retireOnDrop bool) {
+	gcVatReaping(l, name, log, retireOnDrop, false)
+}
+
+func gcVatReaping(l *platformtest.Launcher, name string, log *gcLog, retireOnDrop, reapDrops bool) {
 	defineVat(l, name, func(v *platformtest.Vat) {
 		var taken, dropped []string
 		v.Root().
@@ -91,10 +97,20 @@ func gcVat(l *platformtest.Launcher, name string, log *gcLog, retireOnDrop bool)
 				c.Return("retired")
 			})
 		v.Collect = func(v *platformtest.Vat, kind string, vrefs []string) {
-			log.record(kind, vrefs)
-			if kind == platformtest.KindDropExports && retireOnDrop {
-				v.RetireExports(vrefs...)
+			switch kind {
+			case platformtest.KindDropExports:
+				if retireOnDrop {
+					v.RetireExports(vrefs...)
+				}
+			case platformtest.KindBringOutYourDead:
+				if reapDrops && len(taken) > 0 {
+					v.DropImports(taken...)
+					v.RetireImports(taken...)
+					taken = nil
+				}
+				return
 			}
+			log.record(kind, vrefs)
 		}
 	})
 }
@@ -306,4 +322,115 @@ func TestIllegalGCSyscalls(t *testing.T) {
 			h.requireCounts()
 		})
 	}
+}
+
+// Terminating a subcluster leaves no row that only it held: its vats'
+// c-lists, promises, bundles and objects go; what another subcluster (or
+// the host) still holds stays, as a tombstone that says why it is gone,
+// until they let go of it too.
+func TestTerminateLeavesNothingOfItsOwn(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachStore(t, func(t *testing.T, url string) {
+		h := newHarnessOn(t, url)
+		var gc gcLog
+		gcVat(h.l, "alice", &gc, false)
+		gcVat(h.l, "bob", &gc, false)
+		gcVat(h.l, "carol", &gc, false)
+		keep := h.launch(cluster("carol"))
+		objects := h.objectRows()
+		doomed := h.launch(cluster("alice", "bob"))
+		// alice gives carol (another subcluster) one thing and bob another.
+		h.mustCall(doomed.Root, "give", ref(keep.Root))
+		h.mustCall(doomed.Root, "give", ref(doomed.Roots["bob"]))
+		h.settle(keep.Root)
+		if err := h.r.Terminate(h.ctx, doomed.ID); err != nil {
+			t.Fatal(err)
+		}
+		h.settle(keep.Root)
+		for _, prefix := range []string{"c.v2.", "c.v3.", "vat.v2", "vat.v3", "vs.v2.", "vs.v3.", "kp.", "bundle.alice", "bundle.bob"} {
+			if got := h.keysWith(prefix); len(got) > 0 {
+				t.Errorf("after termination, rows of %s remain: %v", prefix, got)
+			}
+		}
+		if got := h.keysWith("bundle.carol"); len(got) != 1 {
+			t.Errorf("carol's bundle went with the other subcluster: %v", got)
+		}
+		// Left: carol's thing (she holds it) and the roots the host was
+		// handed; each says why it is gone.
+		left := h.objectRows()
+		var extra []string
+		for _, ko := range left {
+			if !slices.Contains(objects, ko) {
+				extra = append(extra, ko)
+			}
+		}
+		if len(extra) != 3 {
+			t.Fatalf("objects left after termination: %v (before it: %v); want alice's and bob's roots and carol's thing", left, objects)
+		}
+		for _, ko := range extra {
+			h.rejects(ko, "hello", nil, "VAT_TERMINATED")
+		}
+		h.requireCounts()
+		// Carol drops it: it goes; she could still recognize it, so she
+		// is told it is retired.
+		h.mustCall(keep.Root, "drop")
+		h.settle(keep.Root)
+		if got := h.objectRows(); len(got) != len(objects)+2 {
+			t.Fatalf("once carol dropped the thing, objects: %v", got)
+		}
+		if got := gc.list(); !slices.Equal(got, []string{"retireImports o-2"}) {
+			t.Fatalf("GC deliveries once carol dropped the thing: %v, want [retireImports o-2] to her", got)
+		}
+		if got := h.keysWith("c.v1.o-2"); len(got) > 0 {
+			t.Fatalf("carol's c-list keeps the retired thing: %v", got)
+		}
+		h.requireCounts()
+	})
+}
+
+// A vat is asked to bring out its dead every ReapInterval deliveries.
+func TestReapInterval(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *router.Config) { c.ReapInterval = 3 })
+	defineVat(h.l, "alice", nil)
+	sc := h.launch(cluster("alice"))
+	reaps := func() int {
+		return h.l.Count(platformtest.Match{VatName: "alice", Kind: platformtest.KindBringOutYourDead})
+	}
+	start := reaps() // bootstrap counted
+	for i := 0; i < 7; i++ {
+		h.mustCall(sc.Root, "hello")
+	}
+	h.settle(sc.Root) // the 8th delivery: a reap due after it has run before this returns
+	if got := reaps() - start; got < 2 || got > 3 {
+		t.Fatalf("after 8 deliveries with a reap interval of 3, %d reaps", got)
+	}
+}
+
+// CollectGarbage sweeps every vat: what an importer lets go at its
+// bringOutYourDead reaches the exporter before CollectGarbage returns.
+func TestCollectGarbageSweepsEveryVat(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *router.Config) { c.ReapInterval = -1 })
+	var aliceGC, bobGC gcLog
+	gcVatReaping(h.l, "alice", &aliceGC, true, true)
+	gcVatReaping(h.l, "bob", &bobGC, true, true)
+	sc := h.launch(cluster("alice", "bob"))
+	objects := h.objectRows()
+	for i := 0; i < 5; i++ {
+		h.mustCall(sc.Root, "give", ref(sc.Roots["bob"]))
+	}
+	if n := len(h.objectRows()); n != len(objects)+5 {
+		t.Fatalf("after giving 5 things, %d objects", n)
+	}
+	if err := h.r.CollectGarbage(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := aliceGC.list(); len(got) != 5 {
+		t.Fatalf("after CollectGarbage alice was told %v, want 5 dropExports", got)
+	}
+	if got := h.objectRows(); !slices.Equal(got, objects) {
+		t.Fatalf("after CollectGarbage, objects %v, want %v", got, objects)
+	}
+	h.requireCounts()
 }

@@ -36,6 +36,11 @@ type Config struct {
 	// OpenIO opens the io channels of cluster configs. Defaults to none:
 	// a subcluster with io channels then fails to launch.
 	OpenIO OpenIO
+	// ReapInterval is how many deliveries (messages and notifies) a vat
+	// gets between two bringOutYourDead, which make it report what it no
+	// longer holds; negative: only CollectGarbage asks. Defaults to
+	// DefaultReapInterval.
+	ReapInterval int
 	// AllowedGlobals and FetchAllowedHosts are the kernel-wide endowment
 	// and fetch host allowlists every StartVat carries: nil means no
 	// kernel-wide restriction, an empty list allows nothing.
@@ -71,6 +76,13 @@ type Router struct {
 	flushTurn bool
 	exits     []vatExit // vats that asked to exit during the crank
 	gcActions gcBatch   // what the crank's collect will queue for vats
+	// Reaping (reap.go): deliveries per vat since its last reap, the vats
+	// due for one, the CollectGarbage calls waiting, and how many GC
+	// batches were ever queued.
+	sinceReap     map[string]int
+	reapQueue     []string
+	sweeps        []chan struct{}
+	gcQueuedTotal int64
 	// launchEnds says why vats of subclusters being launched ended.
 	launchEnds map[string]string
 	// What cranks release once their writes are durable: those of the
@@ -178,6 +190,9 @@ func New(cfg Config) *Router {
 	if cfg.DeliveryTimeout == 0 {
 		cfg.DeliveryTimeout = 30 * time.Second
 	}
+	if cfg.ReapInterval == 0 {
+		cfg.ReapInterval = DefaultReapInterval
+	}
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}
 	}
@@ -198,6 +213,7 @@ func New(cfg Config) *Router {
 		failures:      map[string]deaths{},
 		gcActions:     gcBatch{},
 		launchEnds:    map[string]string{},
+		sinceReap:     map[string]int{},
 		waiters:       map[string]chan Settlement{},
 		failed:        make(chan struct{}),
 		handles:       map[string]vatHandle{},
@@ -258,7 +274,7 @@ func (r *Router) loop() {
 		}
 		ran := false
 		if r.fatal == nil && r.restored {
-			r.guard("running a crank", func() { ran = r.step() })
+			r.guard("running a crank", func() { ran = r.step(); r.swept() })
 		}
 		if ran {
 			continue
@@ -362,6 +378,9 @@ func (r *Router) sync() error {
 func (r *Router) step() bool {
 	if r.gcQueued() {
 		return r.stepGC()
+	}
+	if len(r.reapQueue) > 0 {
+		return r.stepReap()
 	}
 	// Outside-delivery work and the run queue take turns: vats whose
 	// timers keep firing cannot starve the queue.

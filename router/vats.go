@@ -129,6 +129,7 @@ func (r *Router) terminateVat(id, reason string) {
 		return
 	}
 	r.log.Info("vat terminated", "vat", id, "reason", reason)
+	delete(r.sinceReap, id)
 	why := fmt.Sprintf("[KERNEL:%s] vat %s was terminated: %s", CodeVatTerminated, id, reason)
 	if sc, ok := r.k.Subcluster(rec.Subcluster); ok && sc.State == launching {
 		r.launchEnds[id] = why // its launch says why (the root may be gone by then)
