@@ -81,6 +81,12 @@ type Options struct {
 	// cost fewer deliveries and hold garbage longer. Defaults to
 	// DefaultReapInterval (100).
 	ReapInterval int
+	// Limits bound what one vat may do in a delivery: message and result
+	// size, capability data per delivery, syscalls and sends per delivery,
+	// vatstore size per entry and per vat. Zero fields take DefaultLimits;
+	// a vat's creationOptions may set any of them for that vat. A vat that
+	// breaks one is terminated with a reason naming the limit.
+	Limits Limits
 	// Metrics, when set, counts what the kernel does (build it with
 	// metrics.New on your prometheus.Registerer): the crank loop reports
 	// to it, the store and the platform are wrapped to time commits and
@@ -101,6 +107,12 @@ func (o Options) withDefaults() Options {
 	}
 	return o
 }
+
+// Limits bound what one vat may do in a delivery (see Options.Limits).
+type Limits = router.Limits
+
+// DefaultLimits are the limits of a kernel that sets none.
+var DefaultLimits = router.DefaultLimits
 
 // Kernel is a running kernel. Its methods are safe for concurrent use.
 type Kernel struct {
@@ -137,7 +149,8 @@ func Make(ctx context.Context, launcher platform.Launcher, db store.Store, opts 
 	}
 	k := &Kernel{opts: opts, log: opts.Logger, launcher: launcher, db: db, launched: map[string]*SubclusterLaunchResult{}, checked: map[string]bool{}}
 	k.r = router.New(router.Config{Store: db, Launcher: launcher, Logger: opts.Logger.Named("kernel"), DeliveryTimeout: opts.DeliveryTimeout, ReapInterval: opts.ReapInterval,
-		AllowedGlobals: opts.AllowedGlobalNames, FetchAllowedHosts: opts.FetchAllowedHosts, Observer: observer, OpenIO: ioOpener(opts.Logger)})
+		AllowedGlobals: opts.AllowedGlobalNames, FetchAllowedHosts: opts.FetchAllowedHosts, Observer: observer, OpenIO: ioOpener(opts.Logger),
+		Limits: opts.Limits})
 	if opts.Metrics != nil {
 		opts.Metrics.Watch(k.r)
 	}

@@ -7,6 +7,10 @@ import "errors"
 // status and the last lines the worker wrote to stderr.
 var ErrWorkerExited = errors.New("vat worker exited")
 
+// ErrMessageTooLarge is wrapped by the error of a delivery whose worker sent
+// a message over Options.MaxMessageBytes; the worker is killed.
+var ErrMessageTooLarge = errors.New("worker sent a message over the size limit")
+
 // ErrClosed is returned by Launch once Close has been called.
 var ErrClosed = errors.New("platform services closed")
 

@@ -42,11 +42,33 @@ type Options struct {
 	// launching a vat does not wait for a process to start. They are
 	// started after the first launch. Defaults to 0: none.
 	Spares int
+
+	// MaxMessageBytes bounds one message between the kernel and a worker,
+	// either way: a worker that sends a larger one is treated as broken
+	// (ErrMessageTooLarge). It must leave room for a StartVat, which
+	// carries the vat's bundle and whole vatstore. Defaults to
+	// DefaultMaxMessageBytes.
+	MaxMessageBytes int
+
+	// LogBytesPerSecond bounds what one worker (its vat's console output
+	// included) puts in the kernel's log per second; lines over it are
+	// dropped and counted in a warning once a second. Defaults to
+	// DefaultLogBytesPerSecond.
+	LogBytesPerSecond int
 }
+
+// DefaultMaxMessageBytes is Options.MaxMessageBytes's default.
+const DefaultMaxMessageBytes = 64 << 20
 
 func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = hclog.Default()
+	}
+	if o.MaxMessageBytes <= 0 {
+		o.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if o.LogBytesPerSecond <= 0 {
+		o.LogBytesPerSecond = DefaultLogBytesPerSecond
 	}
 	if o.StartTimeout <= 0 {
 		o.StartTimeout = 10 * time.Second

@@ -107,6 +107,7 @@ func (s *Services) start(ctx context.Context, spec WorkerSpec) (*worker, error) 
 		return nil, err
 	}
 	logger := newSwitchLogger(s.workerLogger(spec))
+	limited := newRateLogger(logger, s.opts.LogBytesPerSecond)
 	proc := newProcess(path, spec.VatID, s.childEnv())
 	stderr := &tail{}
 	client := plugin.NewClient(&plugin.ClientConfig{
@@ -114,17 +115,17 @@ func (s *Services) start(ctx context.Context, spec WorkerSpec) (*worker, error) 
 		Plugins:          plugin.PluginSet{handshake.PluginName: workerPlugin{}},
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		RunnerFunc:       proc.runnerFunc,
-		Logger:           logger,
+		Logger:           limited,
 		StartTimeout:     s.opts.StartTimeout,
 		Stderr:           stderr,
 		SkipHostEnv:      true,
 		// What the worker writes to its os.Stdout/os.Stderr after the
 		// handshake travels over go-plugin's stdio stream: keep it in the log.
-		SyncStdout: logger.StandardWriter(&hclog.StandardLoggerOptions{ForceLevel: hclog.Info}),
-		SyncStderr: logger.StandardWriter(&hclog.StandardLoggerOptions{ForceLevel: hclog.Warn}),
+		SyncStdout: limited.StandardWriter(&hclog.StandardLoggerOptions{ForceLevel: hclog.Info}),
+		SyncStderr: limited.StandardWriter(&hclog.StandardLoggerOptions{ForceLevel: hclog.Warn}),
 	})
 
-	w := &worker{logger: logger, proc: proc, stderr: stderr, done: make(chan struct{})}
+	w := &worker{logger: logger, proc: proc, stderr: stderr, maxMessage: s.opts.MaxMessageBytes, done: make(chan struct{})}
 	w.vat.Store(&spec.VatID)
 	stop := context.AfterFunc(ctx, func() { _ = proc.kill() })
 	err = w.connect(client)

@@ -8,6 +8,8 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/ocapgo/ocap/proto/workerpb"
 )
@@ -37,10 +39,13 @@ type kernelStream struct {
 	err       error                         // why; set before broken closes
 }
 
-// openStream opens the stream and starts its receiving goroutine.
-func openStream(client workerpb.WorkerClient, logger hclog.Logger) (*kernelStream, error) {
+// openStream opens the stream, each message either way at most maxMessage
+// bytes, and starts its receiving goroutine.
+func openStream(client workerpb.WorkerClient, logger hclog.Logger, maxMessage int) (*kernelStream, error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	stream, err := client.Stream(ctx)
+	// go-plugin lifts gRPC's limits to 2 GiB for the whole connection;
+	// this stream's own options bring them back down.
+	stream, err := client.Stream(ctx, grpc.MaxCallRecvMsgSize(maxMessage), grpc.MaxCallSendMsgSize(maxMessage))
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("opening the worker stream: %w", err)
@@ -64,6 +69,11 @@ func (s *kernelStream) receive() {
 	for {
 		m, err := s.stream.Recv()
 		if err != nil {
+			if status.Code(err) == codes.ResourceExhausted {
+				s.err = fmt.Errorf("%w: %w: %w", errStreamBroken, ErrMessageTooLarge, err)
+				s.cancel()
+				return
+			}
 			s.err = fmt.Errorf("%w: %w", errStreamBroken, err)
 			return
 		}
@@ -103,8 +113,12 @@ func (s *kernelStream) deliver(ctx context.Context, d *workerpb.Delivery) (*work
 	s.nextID++
 	d.Id = s.nextID
 	if err := s.stream.Send(d); err != nil {
-		// Either way the stream has ended. A transport failure shows as
-		// io.EOF, its cause coming from Recv; any other error is ours.
+		// A transport failure shows as io.EOF, its cause coming from Recv;
+		// any other error (a message over the size limit) is ours, and
+		// leaves the stream open: end it.
+		if !errors.Is(err, io.EOF) {
+			s.cancel()
+		}
 		<-s.broken
 		if !errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%w: sending delivery %d: %w", errStreamBroken, d.GetId(), err)

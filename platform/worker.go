@@ -66,6 +66,8 @@ type worker struct {
 	rpc    plugin.ClientProtocol
 	stream *kernelStream
 	stderr *tail
+	// maxMessage bounds each message on the stream, either way.
+	maxMessage int
 
 	killOnce sync.Once
 	killErr  error
@@ -91,7 +93,7 @@ func (w *worker) connect(pc *plugin.Client) error {
 		_ = rpc.Close()
 		return fmt.Errorf("worker plugin dispensed %T, not a Worker client", raw)
 	}
-	stream, err := openStream(client, w.logger)
+	stream, err := openStream(client, w.logger, w.maxMessage)
 	if err != nil {
 		_ = rpc.Close()
 		return err
@@ -137,6 +139,9 @@ func (w *worker) Deliver(ctx context.Context, d *workerpb.Delivery) (*workerpb.D
 	switch {
 	case err == nil:
 		return r, nil
+	case errors.Is(err, ErrMessageTooLarge):
+		_ = w.Kill()
+		return nil, fmt.Errorf("vat %s: %w", *w.vat.Load(), err)
 	case errors.Is(err, errStreamBroken):
 		w.awaitExit(err)
 		exitErr := w.Err()

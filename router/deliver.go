@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ocapgo/ocap/marshal"
+	"github.com/ocapgo/ocap/platform"
 	"github.com/ocapgo/ocap/proto/workerpb"
 	"github.com/ocapgo/ocap/router/keeper"
 )
@@ -145,6 +146,9 @@ func (r *Router) deliver(vat string, d *workerpb.Delivery) error {
 		r.stopWorker(vat)
 		if errors.Is(err, context.DeadlineExceeded) {
 			return &timeLimitError{vat, pastLimit(r.cfg.DeliveryTimeout)}
+		}
+		if errors.Is(err, platform.ErrMessageTooLarge) {
+			return &vatFaultError{vat, fmt.Errorf("its worker broke the message size limit: %w", err)}
 		}
 		return &workerDiedError{vat, err}
 	}

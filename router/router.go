@@ -46,6 +46,9 @@ type Config struct {
 	// kernel-wide restriction, an empty list allows nothing.
 	AllowedGlobals    []string
 	FetchAllowedHosts []string
+	// Limits bound what one vat may do in a delivery (zero fields:
+	// DefaultLimits).
+	Limits Limits
 }
 
 // Router is the running kernel core. All table access happens on its loop
@@ -85,6 +88,7 @@ type Router struct {
 	gcQueuedTotal int64
 	// launchEnds says why vats of subclusters being launched ended.
 	launchEnds map[string]string
+	budget     budgets // each vat's Limits and vatstore size
 	// What cranks release once their writes are durable: those of the
 	// crank being run, of the queued batch, and of the batch being
 	// committed.

@@ -10,6 +10,9 @@ import (
 // syscalls applies what a vat asked for during a delivery, in order. An
 // illegal request fails the crank; the vat is then terminated.
 func (r *Router) syscalls(vat string, calls []*workerpb.Syscall) error {
+	if err := r.checkBudget(vat, calls); err != nil {
+		return err
+	}
 	for _, sc := range calls {
 		var err error
 		r.obs.Syscall(syscallKind(sc))

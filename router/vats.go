@@ -43,6 +43,7 @@ func (r *Router) startVatIn(ctx context.Context, rec *vatRecord, w platform.Work
 	for _, e := range r.k.Vatstore(rec.ID) {
 		store = append(store, &workerpb.VatstoreEntry{Key: e.Key, Value: e.Value})
 	}
+	r.countVatstore(rec.ID, store)
 	start := &workerpb.StartVat{
 		VatId:                rec.ID,
 		Name:                 rec.Name,

@@ -37,9 +37,9 @@ const defaultSpares = 2
 
 func init() {
 	verbs["serve"] = verb{
-		usage:   "serve [--db URL] [--socket PATH] [--system NAME=cluster.json ...] [--prune-system] [--metrics-addr ADDR] [--spare-workers N] [--delivery-timeout DURATION] [--log-level LEVEL] [--log-format text|json]",
+		usage:   "serve [--db URL] [--socket PATH] [--system NAME=cluster.json ...] [--prune-system] [--metrics-addr ADDR] [--spare-workers N] [--delivery-timeout DURATION] [--limit NAME=VALUE ...] [--log-level LEVEL] [--log-format text|json]",
 		summary: "run the kernel as a daemon, managed through its control API on a unix socket",
-		details: pruneHelp + "\n\n" + deliveryTimeoutHelp,
+		details: pruneHelp + "\n\n" + deliveryTimeoutHelp + "\n\n" + limitsHelp,
 		example: "kernel serve --db sqlite:///tmp/ocap.db --socket /tmp/ocap.sock --system hello=testdata/clusters/hello.json",
 		make:    serveCommand,
 	}
@@ -51,6 +51,7 @@ type serveFlags struct {
 	systems                                               []string
 	spares                                                int
 	prune                                                 bool
+	limits                                                []string
 }
 
 func serveCommand(_ verb, out streams) *cobra.Command {
@@ -64,6 +65,7 @@ func serveCommand(_ verb, out streams) *cobra.Command {
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve /metrics, /healthz and /readyz on `host:port` (default: none)")
 	fs.IntVar(&f.spares, "spare-workers", defaultSpares, "workers kept started ahead of need")
 	deliveryTimeoutFlag(fs, &f.timeout)
+	fs.StringArrayVar(&f.limits, "limit", nil, "a per-vat limit `NAME=VALUE` (repeatable; names and defaults below)")
 	logFlags(fs, &f.logLevel, &f.logFormat, "info")
 	c.RunE = func(c *cobra.Command, _ []string) error {
 		private := !c.Flags().Changed("socket") && os.Getenv("OCAP_SOCKET") == "" && os.Getenv("XDG_RUNTIME_DIR") == ""
@@ -88,6 +90,10 @@ func serve(f serveFlags, private bool, stderr io.Writer) error {
 		return usagef("--spare-workers takes a number of workers, got %d", f.spares)
 	}
 	timeout, err := deliveryTimeout(f.timeout)
+	if err != nil {
+		return err
+	}
+	limits, err := parseLimits(f.limits)
 	if err != nil {
 		return err
 	}
@@ -121,6 +127,7 @@ func serve(f serveFlags, private bool, stderr io.Writer) error {
 		spares:  f.spares,
 		timeout: timeout,
 		prune:   f.prune,
+		limits:  limits,
 		stopped: make(chan struct{}),
 	}
 	for _, s := range systems {
@@ -158,6 +165,7 @@ type daemon struct {
 	spares  int           // workers kept started ahead of need
 	timeout time.Duration // the delivery time limit
 	prune   bool          // --prune-system
+	limits  kernelLimits  // --limit
 	base    hclog.Logger  // the kernel's logger; log is ours
 	log     hclog.Logger
 	socket  string
@@ -210,7 +218,8 @@ func (d *daemon) run(private bool) error {
 	defer d.closeHTTP(hs)
 	d.log.Info("listening; starting the kernel", "socket", d.socket, "store", db.Info().Location)
 
-	launcher := platform.New(platform.Options{Logger: d.base.Named("platform"), Spares: d.spares})
+	launcher := platform.New(platform.Options{Logger: d.base.Named("platform"), Spares: d.spares,
+		MaxMessageBytes: d.limits.maxMessage, LogBytesPerSecond: d.limits.logRate})
 	k, err := d.makeKernel(launcher, db)
 	if err != nil || k == nil {
 		_ = launcher.Close()
@@ -263,6 +272,7 @@ func (d *daemon) makeKernel(launcher platform.Launcher, db store.Store) (*ocap.K
 			PruneSystemSubclusters: d.prune,
 			Metrics:                d.metrics.kernel(),
 			DeliveryTimeout:        d.timeout,
+			Limits:                 d.limits.vat,
 		})
 		done <- made{k, err}
 	}()

@@ -80,6 +80,9 @@ func (k *Keeper) Vatstore(vat string) []VatstoreEntry {
 	return out
 }
 
+// VatstoreGet reads one key of vat's vatstore.
+func (k *Keeper) VatstoreGet(vat, key string) (string, bool) { return k.get(vatstoreKey(vat, key)) }
+
 // VatstoreSet writes one key of vat's vatstore.
 func (k *Keeper) VatstoreSet(vat, key, value string) { k.set(vatstoreKey(vat, key), value) }
 
