@@ -57,11 +57,18 @@ lint:
 	$(GO) vet ./...
 
 # lint-deploy validates docker-compose.yml with Debian's docker-compose,
-# which needs no Docker engine; it is installed when missing. The metrics
+# which needs no Docker engine; it is installed when missing. The systemd
+# unit is verified by systemd-analyze, where there is one, against the
+# binaries just built. The metrics
 # package's tests check the metric names used in deploy/ and README.md.
-lint-deploy:
+lint-deploy: build
 	@command -v docker-compose >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; }
 	docker-compose -f docker-compose.yml config -q
+	@if command -v systemd-analyze >/dev/null; then \
+		d=$$(mktemp -d) && sed 's#/opt/ocap/bin/#$(abspath $(BIN))/#' deploy/systemd/ocap-kernel.service > $$d/ocap-kernel.service && \
+		out=$$(systemd-analyze verify $$d/ocap-kernel.service 2>&1); status=$$?; rm -rf $$d; \
+		if [ -n "$$out" ]; then echo "$$out"; status=1; fi; exit $$status; \
+	else echo "systemd-analyze is not installed: deploy/systemd/ocap-kernel.service not verified"; fi
 
 # generate rebuilds committed generated code: protobuf stubs (protoc from
 # Debian's protobuf-compiler, the Go plugins from the module proxy).

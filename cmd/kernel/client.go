@@ -36,8 +36,8 @@ func init() {
 		"kernel launch testdata/clusters/hello.json", 1, 1, noFlags(launchVerb))
 	clientVerb("send", "[--timeout DURATION] KREF METHOD [JSON-ARG ...]", "send METHOD(args) to KREF, wait for the result and print it (-- before arguments that start with a dash)",
 		`kernel send ko3 hello world   # or: kernel send ko3 greet '{"@kref":"ko5"}' 42`, 2, -1, sendVerb)
-	clientVerb("status", "[--output json|table]", "print the daemon's vats and subclusters; succeeds once the daemon is ready",
-		"kernel status --output table", 0, 0, statusVerb)
+	clientVerb("status", "[--output json|table] [--wait[=TIMEOUT]]", "print the daemon's vats and subclusters; succeeds once the daemon is ready (--wait: wait for that)",
+		"kernel status --wait=30s --output table", 0, 0, statusVerb)
 	clientVerb("subclusters", "[--output json|table]", "print the live subclusters",
 		"kernel subclusters", 0, 0, subclustersVerb)
 	clientVerb("system-root", "NAME", "print the root kref of the system subcluster NAME (from serve --system)",
@@ -178,6 +178,50 @@ func listVerb[T any](get func(*control.Client, context.Context) (T, error), tabl
 	}
 }
 
+// statusVerb is listVerb's status, which --wait[=TIMEOUT] makes wait
+// until a daemon answers on the socket and is ready.
+func statusVerb(fs *pflag.FlagSet) clientRun {
+	wait := fs.String("wait", "0s", "wait up to `TIMEOUT` for the daemon to start and be ready (--wait alone: 1m)")
+	fs.Lookup("wait").NoOptDefVal = defaultStatusWait.String()
+	list := listVerb((*control.Client).Status, printStatusTable)(fs)
+	return func(c *control.Client, pos []string, stdout io.Writer) error {
+		limit, err := time.ParseDuration(*wait)
+		if err != nil || limit < 0 {
+			return usagef("--wait takes a duration like 30s or 2m, got %q (write --wait=TIMEOUT)", *wait)
+		}
+		if err := waitReady(c, limit); err != nil {
+			return err
+		}
+		return list(c, pos, stdout)
+	}
+}
+
+// defaultStatusWait is how long --wait alone waits.
+const defaultStatusWait = time.Minute
+
+// waitReady polls the daemon until it answers ready, for up to limit: no
+// daemon yet, or one still starting, is worth waiting for; any other
+// answer is not.
+func waitReady(c *control.Client, limit time.Duration) error {
+	if limit == 0 {
+		return nil
+	}
+	deadline := time.Now().Add(limit)
+	for {
+		ctx, cancel := callContext()
+		_, err := c.Status(ctx)
+		cancel()
+		waiting := errors.Is(err, control.ErrNoDaemon) || control.ErrorCode(err) == control.CodeStarting
+		if !waiting {
+			return nil // ready, or an error the status call itself will report
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not ready after %v: %w", limit, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // callVerb makes a verb that calls the daemon with its one argument (or
 // none) and prints what call answers.
 func callVerb(call func(ctx context.Context, c *control.Client, arg string) (any, error)) clientRun {
@@ -197,7 +241,6 @@ func callVerb(call func(ctx context.Context, c *control.Client, arg string) (any
 }
 
 var (
-	statusVerb      = listVerb((*control.Client).Status, printStatusTable)
 	subclustersVerb = listVerb((*control.Client).Subclusters, printSubclustersTable)
 
 	systemRootVerb = callVerb(func(ctx context.Context, c *control.Client, name string) (any, error) {

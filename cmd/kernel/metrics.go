@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -22,9 +23,10 @@ const scrapeTimeout = 5 * time.Second
 // metricsServer is the /metrics endpoint of `kernel serve --metrics-addr`.
 // A nil *metricsServer (no --metrics-addr) serves nothing.
 type metricsServer struct {
-	m   *metrics.Kernel
-	hs  *http.Server
-	log hclog.Logger
+	m     *metrics.Kernel
+	hs    *http.Server
+	log   hclog.Logger
+	ready atomic.Bool
 }
 
 // listenMetrics binds addr and serves /metrics on it. The daemon calls it
@@ -55,6 +57,16 @@ func listenMetrics(addr string, base hclog.InterceptLogger) (*metricsServer, err
 		hs:  &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second},
 		log: log,
 	}
+	// /healthz: the process serves; /readyz: the kernel is restored and
+	// takes requests (503 while it starts and once it stops).
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !s.ready.Load() {
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
 	go func() {
 		if err := s.hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("the metrics endpoint stopped serving", "error", err)
@@ -62,6 +74,13 @@ func listenMetrics(addr string, base hclog.InterceptLogger) (*metricsServer, err
 	}()
 	log.Info("serving metrics", "url", "http://"+ln.Addr().String()+"/metrics")
 	return s, nil
+}
+
+// setReady says what /readyz answers.
+func (s *metricsServer) setReady(ready bool) {
+	if s != nil {
+		s.ready.Store(ready)
+	}
 }
 
 // kernel is what ocap.Options.Metrics takes: nil without --metrics-addr.

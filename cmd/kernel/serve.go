@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -177,7 +178,12 @@ type daemon struct {
 	stopped  chan struct{} // closed by the first stop request or signal
 }
 
-func (d *daemon) requestStop() { d.stopOnce.Do(func() { close(d.stopped) }) }
+func (d *daemon) requestStop() {
+	d.stopOnce.Do(func() {
+		close(d.stopped)
+		_ = sdNotify("STOPPING=1")
+	})
+}
 
 // run claims the socket, then the store, listens, starts the kernel and
 // serves until asked to stop. It listens before the kernel is made, so a
@@ -229,7 +235,11 @@ func (d *daemon) run(private bool) error {
 		return err
 	}
 	srv.Ready(k)
+	d.metrics.setReady(true)
 	d.log.Info("kernel ready", "socket", d.socket, "store", db.Info().Location, "pid", os.Getpid())
+	if err := sdNotify("READY=1\nMAINPID=" + strconv.Itoa(os.Getpid())); err != nil {
+		d.log.Warn("telling systemd the daemon is ready", "error", err)
+	}
 
 	select {
 	case <-d.stopped:
@@ -241,6 +251,7 @@ func (d *daemon) run(private bool) error {
 		d.log.Error("stopping: the store failed", "error", k.Err())
 	}
 	srv.Stopping()
+	d.metrics.setReady(false)
 	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()
 	if serr := k.Stop(ctx); serr != nil {
