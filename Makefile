@@ -57,12 +57,13 @@ lint:
 	$(GO) vet ./...
 
 # lint-deploy validates docker-compose.yml with Debian's docker-compose,
-# which needs no Docker engine; it is installed when missing. The systemd
+# which needs no Docker engine; it is installed when missing (waiting for
+# another apt run on the machine to finish rather than failing). The systemd
 # unit is verified by systemd-analyze, where there is one, against the
 # binaries just built. The metrics
 # package's tests check the metric names used in deploy/ and README.md.
 lint-deploy: build
-	@command -v docker-compose >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; }
+	@command -v docker-compose >/dev/null || { apt-get -o DPkg::Lock::Timeout=600 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq docker-compose >/dev/null; }
 	docker-compose -f docker-compose.yml config -q
 	@if command -v systemd-analyze >/dev/null; then \
 		d=$$(mktemp -d) && sed 's#/opt/ocap/bin/#$(abspath $(BIN))/#' deploy/systemd/ocap-kernel.service > $$d/ocap-kernel.service && \
@@ -77,7 +78,7 @@ generate: tools
 		--go-grpc_out=. --go-grpc_opt=module=github.com/ocapgo/ocap proto/worker.proto
 
 tools:
-	@command -v protoc >/dev/null || { apt-get update -qq && apt-get install -y -qq protobuf-compiler; }
+	@command -v protoc >/dev/null || { apt-get -o DPkg::Lock::Timeout=600 update -qq && apt-get -o DPkg::Lock::Timeout=600 install -y -qq protobuf-compiler; }
 	GOBIN=$(BIN) $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
 	GOBIN=$(BIN) $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
 
