@@ -7,14 +7,17 @@ import (
 	"github.com/hashicorp/go-hclog"
 )
 
-func benchVat(b *testing.B) *Vat {
+func benchVat(b *testing.B) *Vat { return benchVatFile(b, "bench.js") }
+
+// benchVatFile starts a vat from a testdata bundle, logging nowhere.
+func benchVatFile(b *testing.B, name string) *Vat {
 	b.Helper()
 	v, err := New(hclog.NewNullLogger(), nil)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(v.Close)
-	if res := v.Deliver(startDelivery(readBundle(b, "bench.js"), nil, nil)); res.Error != "" {
+	if res := v.Deliver(startDelivery(readBundle(b, name), nil, nil)); res.Error != "" {
 		b.Fatal(res.Error)
 	}
 	return v

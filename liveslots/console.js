@@ -5,6 +5,10 @@
 (function consoleModule(lib) {
   'use strict';
 
+  // The intrinsics, taken before vat code's WeakMap and WeakSet replace
+  // them (weakcollections.js).
+  const { WeakMap, WeakSet } = globalThis;
+
   const { harden, formatArgs } = lib;
   const { isArray } = Array;
 

@@ -103,7 +103,8 @@
 // the kernel can reach are held strongly until dropExports (the root
 // always), and bringOutYourDead runs runtime.GC and reports what went:
 // dropImports and retireImports for presences, retireExports for dropped
-// exports, each list sorted. Vat code cannot observe any of it.
+// exports, each list sorted. Vat code cannot observe any of it: its
+// WeakMap and WeakSet (weakcollections.js) key presences by vref.
 //
 // A promise the vat decides for the kernel (p+N, or a message's result)
 // that was resolved into a cycle of promises never settles in JavaScript;

@@ -14,6 +14,7 @@
     isPromise,
     localCall,
     makeVrefs,
+    makeWeakCollections,
     makeSends,
     makeE,
     makeModules,
@@ -41,6 +42,11 @@
   const loggerModule = makeLoggerModule(host.log);
   const require = makeModules(E, () => vatData, loggerModule);
 
+  // Vat code's WeakMap and WeakSet key presences by vref, so that it
+  // cannot tell whether a presence it let go of was collected.
+  const weakCollections = makeWeakCollections(vrefs, host);
+  defineGlobal('WeakMap', weakCollections.WeakMap);
+  defineGlobal('WeakSet', weakCollections.WeakSet);
   defineGlobal('harden', harden);
   defineGlobal('console', makeConsole(host.log));
 

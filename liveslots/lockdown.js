@@ -87,9 +87,12 @@
     'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'Float32Array',
     'Float64Array', 'BigInt64Array', 'BigUint64Array',
   ];
-  // Endowments replace these two per vat, so their bindings stay
-  // configurable. Liveslots itself never reads them.
-  const replaceableGlobals = ['Date', 'Math'];
+  // Endowments replace Date and Math per vat, and liveslots gives vat code
+  // WeakMap and WeakSet that do not reveal garbage collection
+  // (weakcollections.js), so their bindings stay configurable. Liveslots
+  // reads none of them at call time, except that the weak stores of
+  // store.js get the vat's WeakMap and WeakSet.
+  const replaceableGlobals = ['Date', 'Math', 'WeakMap', 'WeakSet'];
 
   const removeHostGlobals = () => {
     const allowed = new Set(standardGlobals);

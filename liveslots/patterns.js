@@ -9,6 +9,10 @@
 (function patternsModule(lib) {
   'use strict';
 
+  // The intrinsics, taken before vat code's WeakMap and WeakSet replace
+  // them (weakcollections.js).
+  const { WeakMap, WeakSet } = globalThis;
+
   // The kit is made on first use: a vat that never names a pattern or a
   // guard does not pay for building M.
   const makePatternKit = () => {

@@ -13,7 +13,7 @@ import (
 // because each uses what the earlier ones put on lib. lockdown.js comes first
 // so that everything after it, vat code included, meets frozen intrinsics.
 //
-//go:embed lockdown.js inspect.js passstyle.js assert.js marshal.js eventual.js patterns.js exo.js store.js console.js kernelutils.js baggage.js vom.js collections.js vatdata.js modules.js vrefs.js sends.js liveslots.js
+//go:embed lockdown.js inspect.js passstyle.js assert.js marshal.js eventual.js patterns.js exo.js store.js console.js kernelutils.js baggage.js vom.js collections.js vatdata.js modules.js vrefs.js weakcollections.js sends.js liveslots.js
 var scriptFS embed.FS
 
 var scriptOrder = []string{
@@ -34,6 +34,7 @@ var scriptOrder = []string{
 	"vatdata.js",
 	"modules.js",
 	"vrefs.js",
+	"weakcollections.js",
 	"sends.js",
 	"liveslots.js",
 }

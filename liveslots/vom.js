@@ -14,6 +14,10 @@
 (function vomModule(lib) {
   'use strict';
 
+  // The intrinsics, taken before vat code's WeakMap and WeakSet replace
+  // them (weakcollections.js).
+  const { WeakMap, WeakSet } = globalThis;
+
   const { harden, inspect, registerRemotable } = lib;
   const { defineProperty, freeze, keys: objectKeys } = Object;
   const { stringify, parse } = JSON;

@@ -335,6 +335,7 @@
     // retireImports: the exporter retired these o-N, so they can never
     // come back: weak collections forget them.
     let ceaseRecognition = noop;
+    let collectionGone = noop;
     const retireImports = vrefList => {
       checkVrefs('retireImports', vrefList, isPresenceVref, 'an import (o-N)');
       for (const vref of vrefList) {
@@ -368,7 +369,10 @@
       const drops = [];
       const exportsToRetire = [];
       for (const vref of host.collectGarbage()) {
-        if (isPresenceVref(vref)) {
+        if (vref.charCodeAt(0) === 119) {
+          // "w<N>": a weak collection of vat code (weakcollections.js).
+          collectionGone(vref);
+        } else if (isPresenceVref(vref)) {
           drops.push(vref);
           possiblyRetired.add(vref);
         } else if (isRemotableVref(vref) && kernelRecognizable.delete(vref)) {
@@ -418,6 +422,9 @@
       removeRecognizer,
       onCeaseRecognition: fn => {
         ceaseRecognition = fn;
+      },
+      onCollectionGone: fn => {
+        collectionGone = fn;
       },
       sizes,
       rejectCycles,

@@ -6,7 +6,8 @@ var __ocapVat = (() => {
 
   function buildRootObject() {
     const kept = new Map();
-    const weakKept = new WeakMap();
+    let weakKept = new WeakMap();
+    const weakSeen = new WeakSet();
     const makeThing = name =>
       makeDefaultExo('thing', {
         name() {
@@ -33,6 +34,39 @@ var __ocapVat = (() => {
       },
       weakGet(x) {
         return weakKept.get(x);
+      },
+      weakForget(x) {
+        return weakKept.delete(x);
+      },
+      // newWeakMap lets go of the weak map, and of what it recognized.
+      newWeakMap() {
+        weakKept = new WeakMap();
+      },
+      weakSee(x) {
+        weakSeen.add(x);
+      },
+      weakSeen(x) {
+        return weakSeen.has(x);
+      },
+      // weakBasics: the weak collections act as the intrinsics do for
+      // keys of this vat.
+      weakBasics() {
+        const k = {};
+        const other = harden({});
+        const wm = new WeakMap([[k, 1]]);
+        const ws = new WeakSet([k]);
+        let refused = '';
+        try {
+          wm.set(1, 2);
+        } catch (e) {
+          refused = e.name;
+        }
+        return [
+          wm.get(k), wm.has(k), wm.has(other), wm.delete(k), wm.has(k),
+          ws.has(k), ws.has(other), ws.delete(k), ws.has(k),
+          Object.prototype.toString.call(wm), Object.prototype.toString.call(ws),
+          wm instanceof WeakMap, typeof WeakRef, typeof FinalizationRegistry, refused,
+        ];
       },
       // makeThing exports a fresh object the vat itself does not keep.
       makeThing(name) {
