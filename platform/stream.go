@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"google.golang.org/grpc"
@@ -23,6 +24,10 @@ var (
 	errAbandoned = errors.New("delivery abandoned")
 )
 
+// maxWantsPerSecond bounds the crank requests a worker's stream takes in at
+// full speed; a worker only sends one per burst of outside-delivery work.
+const maxWantsPerSecond = 1000
+
 // kernelStream is the kernel's end of a worker's one stream: it sends a
 // delivery, waits for the result with the same id, and passes WantCrank on.
 type kernelStream struct {
@@ -36,6 +41,7 @@ type kernelStream struct {
 	results   chan *workerpb.DeliveryResult // 1-buffered
 	wantCrank chan struct{}                 // 1-buffered
 	broken    chan struct{}                 // closed when receiving fails
+	wants     *logBudget                    // crank requests per second
 	err       error                         // why; set before broken closes
 }
 
@@ -59,6 +65,10 @@ func openStream(client workerpb.WorkerClient, logger hclog.Logger, maxMessage in
 		wantCrank: make(chan struct{}, 1),
 		broken:    make(chan struct{}),
 	}
+	s.wants = newLogBudget(maxWantsPerSecond, func(over, _ int) {
+		logger.Warn("worker floods the kernel with crank requests; its stream is slowed down", "over_limit", over,
+			"limit", fmt.Sprintf("%d requests/s", maxWantsPerSecond))
+	})
 	go s.receive()
 	return s, nil
 }
@@ -87,6 +97,11 @@ func (s *kernelStream) receive() {
 				return
 			}
 		case *workerpb.WorkerMessage_WantCrank:
+			if !s.wants.allow(1) {
+				// A flood: slow the stream down instead of spending the
+				// kernel's CPU on requests that coalesce anyway.
+				time.Sleep(time.Millisecond)
+			}
 			select {
 			case s.wantCrank <- struct{}{}:
 			default:

@@ -78,8 +78,18 @@ func (r *Router) workerDied(d death) {
 		return // already replaced or terminated, or the kernel is stopping
 	}
 	r.dropWorker(d.vat)
-	r.log.Warn("vat worker exited; restarting the vat", "vat", d.vat, "error", d.w.Err())
+	delay, reason := r.noteCrash(d.vat)
+	if reason != "" {
+		r.log.Error("vat worker keeps dying; terminating the vat", "vat", d.vat, "error", d.w.Err())
+		r.afterCrank(r.crank(func() error { r.terminateVat(d.vat, reason); return nil }))
+		return
+	}
+	r.log.Warn("vat worker exited; restarting the vat", "vat", d.vat, "error", d.w.Err(), "after", delay)
 	r.obs.WorkerRestarted("exited-idle")
+	if delay > 0 {
+		r.restartLater(d.vat, delay)
+		return
+	}
 	if err := r.crank(func() error { return r.restartVat(d.vat) }); err != nil {
 		reason := fmt.Sprintf("its worker exited and it could not be restarted: %v", err)
 		r.afterCrank(r.crank(func() error { r.terminateVat(d.vat, reason); return nil }))

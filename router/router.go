@@ -49,6 +49,10 @@ type Config struct {
 	// Limits bound what one vat may do in a delivery (zero fields:
 	// DefaultLimits).
 	Limits Limits
+	// MaxRestarts deaths of a vat's worker within RestartWindow terminate
+	// the vat. Default DefaultMaxRestarts within DefaultRestartWindow.
+	MaxRestarts   int
+	RestartWindow time.Duration
 }
 
 // Router is the running kernel core. All table access happens on its loop
@@ -89,6 +93,7 @@ type Router struct {
 	// launchEnds says why vats of subclusters being launched ended.
 	launchEnds map[string]string
 	budget     budgets // each vat's Limits and vatstore size
+	crashes    crashes // recent worker deaths per vat
 	// What cranks release once their writes are durable: those of the
 	// crank being run, of the queued batch, and of the batch being
 	// committed.
@@ -197,6 +202,12 @@ func New(cfg Config) *Router {
 	if cfg.ReapInterval == 0 {
 		cfg.ReapInterval = DefaultReapInterval
 	}
+	if cfg.MaxRestarts <= 0 {
+		cfg.MaxRestarts = DefaultMaxRestarts
+	}
+	if cfg.RestartWindow <= 0 {
+		cfg.RestartWindow = DefaultRestartWindow
+	}
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}
 	}
@@ -258,9 +269,6 @@ func (r *Router) loop() {
 		case res := <-r.k.Done():
 			r.guard("recording a commit", func() { r.committed(res) })
 			continue
-		case vat := <-r.wants:
-			r.flushes = append(r.flushes, vat)
-			continue
 		case d := <-r.deaths:
 			r.guard("handling a worker's exit", func() { r.workerDied(d) })
 			continue
@@ -269,6 +277,7 @@ func (r *Router) loop() {
 			return
 		default:
 		}
+		r.takeWants()
 		// Then at most one host request and one crank: a steady stream of
 		// host requests cannot stop the run queue, nor the reverse.
 		select {
@@ -289,7 +298,7 @@ func (r *Router) loop() {
 		case res := <-r.k.Done():
 			r.guard("recording a commit", func() { r.committed(res) })
 		case vat := <-r.wants:
-			r.flushes = append(r.flushes, vat)
+			r.wantFlush(vat)
 		case d := <-r.deaths:
 			r.guard("handling a worker's exit", func() { r.workerDied(d) })
 		case <-r.ctx.Done():
