@@ -44,6 +44,9 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	case "launcher":
 		os.Exit(runLauncher())
+	case "hostile":
+		serveHostileWorker()
+		os.Exit(0)
 	}
 	os.Exit(m.Run())
 }

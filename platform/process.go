@@ -55,10 +55,13 @@ func (p *process) runnerFunc(_ hclog.Logger, tmpl *exec.Cmd, socketDir string) (
 		// binary is called.
 		Args: []string{workerName},
 		Env:  append(append([]string{}, p.env...), tmpl.Env...),
+		// Not the kernel's folder, which may hold its store.
+		Dir: "/",
 		SysProcAttr: &syscall.SysProcAttr{
-			// Own process group: killing the worker kills anything it
-			// started, and a terminal's ^C does not reach it.
-			Setpgid: true,
+			// Own session and process group: killing the worker kills
+			// anything it started, and no terminal's signals or input
+			// reach it.
+			Setsid: true,
 			// The worker dies with the kernel, even by kill -9.
 			Pdeathsig: syscall.SIGKILL,
 		},
@@ -119,7 +122,7 @@ func (p *process) kill() error {
 	if !p.started || p.reaped {
 		return nil
 	}
-	// The group id is the child's pid (Setpgid); until the child is
+	// The group id is the child's pid (Setsid); until the child is
 	// reaped, that id cannot belong to anyone else.
 	if err := syscall.Kill(-p.pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return fmt.Errorf("killing vat-worker %d: %w", p.pid, err)
@@ -194,6 +197,7 @@ func spawn(cmd *exec.Cmd) error {
 		go func() {
 			runtime.LockOSThread() // never unlocked: the thread lives as long as the kernel
 			for r := range spawner.reqs {
+				markCloseOnExec()
 				r.done <- r.cmd.Start()
 			}
 		}()

@@ -42,9 +42,12 @@ type Services struct {
 	filling atomic.Bool
 }
 
-// New returns platform services configured by opts.
+// New returns platform services configured by opts. It makes the calling
+// process non-dumpable (no core dumps, /proc files readable by root only):
+// the kernel's memory holds every vat's state.
 func New(opts Options) *Services {
 	opts = opts.withDefaults()
+	protectKernel()
 	return &Services{opts: opts, workers: map[*worker]struct{}{}, spares: make(chan *worker, max(opts.Spares, 0))}
 }
 

@@ -25,9 +25,13 @@ type Plugin struct {
 }
 
 // NewPlugin starts the vat goroutine, which builds the runtime right away.
-func NewPlugin(opts Options) *Plugin {
+// It serves in the caller's own process, which it leaves unconfined: Serve
+// is what puts a worker process in its OS sandbox.
+func NewPlugin(opts Options) *Plugin { return newPlugin(opts, nil) }
+
+func newPlugin(opts Options, confine func(*workerpb.StartVat) *workerpb.Sandbox) *Plugin {
 	opts = opts.withDefaults()
-	vat := startVat(opts.Logger, opts.NewRuntime)
+	vat := startVat(opts.Logger, opts.NewRuntime, confine)
 	return &Plugin{srv: newServer(opts.Logger, vat)}
 }
 

@@ -18,10 +18,12 @@ const parentPoll = 500 * time.Millisecond
 
 // Serve runs a vat-worker: it answers the kernel's go-plugin handshake on
 // stdout, serves the kernel's stream, and returns when the kernel closes the
-// stream or is gone. The caller then exits with status 0.
+// stream or is gone. The caller then exits with status 0. The StartVat
+// delivery first puts the process in its OS sandbox (package sandbox), for
+// good: code run by the caller after Serve stays confined.
 func Serve(opts Options) {
 	opts = opts.withDefaults()
-	p := NewPlugin(opts)
+	p := newPlugin(opts, confineWorker(opts.Logger))
 	defer p.Close()
 
 	servers := make(chan *grpc.Server, 1)

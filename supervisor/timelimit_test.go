@@ -55,7 +55,7 @@ func startSpinVat(t *testing.T) (v *vatLoop, spinning <-chan struct{}) {
 		w.mu.Unlock()
 	})
 	logger := hclog.New(&hclog.LoggerOptions{Name: t.Name(), Level: hclog.Debug, Output: w})
-	v = startVat(logger, newDefaultRuntime(nil))
+	v = startVat(logger, newDefaultRuntime(nil), nil)
 	t.Cleanup(func() { v.close(10 * time.Second) })
 	return v, w.spinning
 }
@@ -159,7 +159,7 @@ func TestTimeLimitWithAScriptedRuntime(t *testing.T) {
 		}
 		return &workerpb.DeliveryResult{}
 	})
-	v := startVat(testutil.Logger(t), func(hclog.Logger, func()) (Runtime, error) { return rt, nil })
+	v := startVat(testutil.Logger(t), func(hclog.Logger, func()) (Runtime, error) { return rt, nil }, nil)
 	defer v.close(time.Second)
 	start := &workerpb.Delivery{Id: 1, Kind: &workerpb.Delivery_StartVat{StartVat: &workerpb.StartVat{DeliveryTimeLimitMs: 150}}}
 	mustSucceed(t, run(t, v, start))

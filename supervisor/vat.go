@@ -31,6 +31,10 @@ type vatLoop struct {
 	stopOnce  sync.Once
 	stopped   chan struct{}
 
+	// confine puts the worker's OS sandbox in force for a StartVat; nil in
+	// a worker that shares its process with other code (tests).
+	confine func(*workerpb.StartVat) *workerpb.Sandbox
+
 	// Owned by the vat goroutine.
 	limit  time.Duration // the delivery time limit from StartVat; 0: none
 	broken string        // set once vat code ran past limit: every answer
@@ -38,9 +42,10 @@ type vatLoop struct {
 
 // startVat starts the vat goroutine. The runtime is built there, while the
 // go-plugin handshake goes on, so its start-up cost overlaps the launch.
-func startVat(logger hclog.Logger, newRuntime NewRuntimeFunc) *vatLoop {
+func startVat(logger hclog.Logger, newRuntime NewRuntimeFunc, confine func(*workerpb.StartVat) *workerpb.Sandbox) *vatLoop {
 	v := &vatLoop{
 		logger:    logger,
+		confine:   confine,
 		jobs:      make(chan job),
 		wantCrank: make(chan struct{}, 1),
 		stop:      make(chan struct{}),
@@ -117,9 +122,13 @@ func (v *vatLoop) deliver(rt Runtime, startErr error, d *workerpb.Delivery) (res
 		return timeLimitResult(d.GetId(), v.broken)
 	}
 	what := whatDelivery
+	var sandbox *workerpb.Sandbox
 	if s := d.GetStartVat(); s != nil {
 		v.limit = limitFromMillis(s.GetDeliveryTimeLimitMs())
 		what = whatStart
+		if v.confine != nil {
+			sandbox, v.confine = v.confine(s), nil // before any vat code, once
+		}
 	}
 	w := v.arm(rt, what)
 	defer func() {
@@ -135,6 +144,7 @@ func (v *vatLoop) deliver(rt Runtime, startErr error, d *workerpb.Delivery) (res
 			res = timeLimitResult(0, v.broken)
 		}
 		res.Id = d.GetId()
+		res.Sandbox = sandbox
 	}()
 	res = rt.Deliver(d)
 	if res == nil {

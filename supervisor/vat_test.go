@@ -51,7 +51,7 @@ func TestVatLoopSetsResultID(t *testing.T) {
 	rt := newScripted(func(*workerpb.Delivery) *workerpb.DeliveryResult {
 		return &workerpb.DeliveryResult{Id: 999, Pong: "pong"}
 	})
-	v := startVat(testutil.Logger(t), func(hclog.Logger, func()) (Runtime, error) { return rt, nil })
+	v := startVat(testutil.Logger(t), func(hclog.Logger, func()) (Runtime, error) { return rt, nil }, nil)
 	defer v.close(time.Second)
 	if r := run(t, v, withID(testutil.Ping(), 42)); r.GetId() != 42 || r.GetPong() != "pong" {
 		t.Fatalf("result %v, want id 42 and pong", r)
@@ -67,7 +67,7 @@ func TestVatLoopRecoversPanics(t *testing.T) {
 		}
 		return nil
 	})
-	v := startVat(testutil.Logger(t), func(hclog.Logger, func()) (Runtime, error) { return rt, nil })
+	v := startVat(testutil.Logger(t), func(hclog.Logger, func()) (Runtime, error) { return rt, nil }, nil)
 	defer v.close(time.Second)
 	if r := run(t, v, withID(testutil.Ping(), 1)); r.GetId() != 1 || !strings.Contains(r.GetError(), "boom") {
 		t.Fatalf("panicking delivery answered %v", r)
@@ -85,7 +85,7 @@ func TestVatLoopStartFailures(t *testing.T) {
 		"nil":     func(hclog.Logger, func()) (Runtime, error) { return nil, nil },
 	} {
 		t.Run(name, func(t *testing.T) {
-			v := startVat(testutil.Logger(t), newRuntime)
+			v := startVat(testutil.Logger(t), newRuntime, nil)
 			defer v.close(time.Second)
 			r := run(t, v, withID(testutil.Ping(), 7))
 			if r.GetId() != 7 || !strings.HasPrefix(r.GetError(), "starting vat runtime: ") {
@@ -101,7 +101,7 @@ func TestVatLoopWantCrankAndClose(t *testing.T) {
 	v := startVat(testutil.Logger(t), func(_ hclog.Logger, w func()) (Runtime, error) {
 		wantCrank = w
 		return rt, nil
-	})
+	}, nil)
 	run(t, v, testutil.Ping()) // the runtime exists once a delivery is answered
 	wantCrank()
 	wantCrank() // requests coalesce: this one must not block
@@ -128,7 +128,7 @@ func TestVatLoopCloseDoesNotWaitForAStuckDelivery(t *testing.T) {
 		<-release
 		return &workerpb.DeliveryResult{}
 	})
-	v := startVat(testutil.Logger(t), func(hclog.Logger, func()) (Runtime, error) { return rt, nil })
+	v := startVat(testutil.Logger(t), func(hclog.Logger, func()) (Runtime, error) { return rt, nil }, nil)
 	v.jobs <- job{d: testutil.Ping(), reply: func(*workerpb.DeliveryResult) {}}
 	<-started
 	done := make(chan struct{})
@@ -201,7 +201,7 @@ func TestVatLoopRunsTheEventLoopBetweenDeliveries(t *testing.T) {
 		}
 		return &workerpb.DeliveryResult{}
 	})
-	v := startVat(testutil.Logger(t), func(hclog.Logger, func()) (Runtime, error) { return rt, nil })
+	v := startVat(testutil.Logger(t), func(hclog.Logger, func()) (Runtime, error) { return rt, nil }, nil)
 	defer v.close(time.Second)
 	got := make(chan *workerpb.DeliveryResult, 1)
 	v.jobs <- job{d: withID(testutil.Ping(), 1), reply: func(r *workerpb.DeliveryResult) { got <- r }}

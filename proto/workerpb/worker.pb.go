@@ -424,8 +424,12 @@ type StartVat struct {
 	// later delivery, ping included, gets that same answer, since the vat's
 	// state can no longer be trusted.
 	DeliveryTimeLimitMs uint64 `protobuf:"varint,14,opt,name=delivery_time_limit_ms,json=deliveryTimeLimitMs,proto3" json:"delivery_time_limit_ms,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// memory_limit_bytes caps the worker's memory (0: no cap). The worker
+	// sets it, with its OS sandbox, before any vat code runs; crossing it
+	// kills the worker with "out of memory".
+	MemoryLimitBytes uint64 `protobuf:"varint,20,opt,name=memory_limit_bytes,json=memoryLimitBytes,proto3" json:"memory_limit_bytes,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *StartVat) Reset() {
@@ -552,6 +556,13 @@ func (x *StartVat) GetFetchAllowedHostsSet() bool {
 func (x *StartVat) GetDeliveryTimeLimitMs() uint64 {
 	if x != nil {
 		return x.DeliveryTimeLimitMs
+	}
+	return 0
+}
+
+func (x *StartVat) GetMemoryLimitBytes() uint64 {
+	if x != nil {
+		return x.MemoryLimitBytes
 	}
 	return 0
 }
@@ -908,8 +919,11 @@ type DeliveryResult struct {
 	// empty: nothing the vat did since its last answered delivery may be
 	// applied. The vat is broken for good.
 	TimeLimitExceeded bool `protobuf:"varint,5,opt,name=time_limit_exceeded,json=timeLimitExceeded,proto3" json:"time_limit_exceeded,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// sandbox answers a startVat: the protections the worker put in force
+	// before running the vat's code.
+	Sandbox       *Sandbox `protobuf:"bytes,20,opt,name=sandbox,proto3" json:"sandbox,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *DeliveryResult) Reset() {
@@ -977,6 +991,115 @@ func (x *DeliveryResult) GetTimeLimitExceeded() bool {
 	return false
 }
 
+func (x *DeliveryResult) GetSandbox() *Sandbox {
+	if x != nil {
+		return x.Sandbox
+	}
+	return nil
+}
+
+// Sandbox says which OS protections a worker has in force; missing names
+// each one the host could not give, and why.
+type Sandbox struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	NoNewPrivs          bool                   `protobuf:"varint,1,opt,name=no_new_privs,json=noNewPrivs,proto3" json:"no_new_privs,omitempty"`
+	Seccomp             bool                   `protobuf:"varint,2,opt,name=seccomp,proto3" json:"seccomp,omitempty"`
+	CapabilitiesDropped bool                   `protobuf:"varint,3,opt,name=capabilities_dropped,json=capabilitiesDropped,proto3" json:"capabilities_dropped,omitempty"`
+	LandlockAbi         uint32                 `protobuf:"varint,4,opt,name=landlock_abi,json=landlockAbi,proto3" json:"landlock_abi,omitempty"`
+	LandlockNet         bool                   `protobuf:"varint,5,opt,name=landlock_net,json=landlockNet,proto3" json:"landlock_net,omitempty"`
+	MemoryLimitBytes    uint64                 `protobuf:"varint,6,opt,name=memory_limit_bytes,json=memoryLimitBytes,proto3" json:"memory_limit_bytes,omitempty"`
+	MemoryRlimit        bool                   `protobuf:"varint,7,opt,name=memory_rlimit,json=memoryRlimit,proto3" json:"memory_rlimit,omitempty"`
+	Missing             []string               `protobuf:"bytes,8,rep,name=missing,proto3" json:"missing,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *Sandbox) Reset() {
+	*x = Sandbox{}
+	mi := &file_proto_worker_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Sandbox) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Sandbox) ProtoMessage() {}
+
+func (x *Sandbox) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_worker_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Sandbox.ProtoReflect.Descriptor instead.
+func (*Sandbox) Descriptor() ([]byte, []int) {
+	return file_proto_worker_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *Sandbox) GetNoNewPrivs() bool {
+	if x != nil {
+		return x.NoNewPrivs
+	}
+	return false
+}
+
+func (x *Sandbox) GetSeccomp() bool {
+	if x != nil {
+		return x.Seccomp
+	}
+	return false
+}
+
+func (x *Sandbox) GetCapabilitiesDropped() bool {
+	if x != nil {
+		return x.CapabilitiesDropped
+	}
+	return false
+}
+
+func (x *Sandbox) GetLandlockAbi() uint32 {
+	if x != nil {
+		return x.LandlockAbi
+	}
+	return 0
+}
+
+func (x *Sandbox) GetLandlockNet() bool {
+	if x != nil {
+		return x.LandlockNet
+	}
+	return false
+}
+
+func (x *Sandbox) GetMemoryLimitBytes() uint64 {
+	if x != nil {
+		return x.MemoryLimitBytes
+	}
+	return 0
+}
+
+func (x *Sandbox) GetMemoryRlimit() bool {
+	if x != nil {
+		return x.MemoryRlimit
+	}
+	return false
+}
+
+func (x *Sandbox) GetMissing() []string {
+	if x != nil {
+		return x.Missing
+	}
+	return nil
+}
+
 type Syscall struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Kind:
@@ -998,7 +1121,7 @@ type Syscall struct {
 
 func (x *Syscall) Reset() {
 	*x = Syscall{}
-	mi := &file_proto_worker_proto_msgTypes[12]
+	mi := &file_proto_worker_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1010,7 +1133,7 @@ func (x *Syscall) String() string {
 func (*Syscall) ProtoMessage() {}
 
 func (x *Syscall) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_worker_proto_msgTypes[12]
+	mi := &file_proto_worker_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1023,7 +1146,7 @@ func (x *Syscall) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Syscall.ProtoReflect.Descriptor instead.
 func (*Syscall) Descriptor() ([]byte, []int) {
-	return file_proto_worker_proto_rawDescGZIP(), []int{12}
+	return file_proto_worker_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Syscall) GetKind() isSyscall_Kind {
@@ -1199,7 +1322,7 @@ type Send struct {
 
 func (x *Send) Reset() {
 	*x = Send{}
-	mi := &file_proto_worker_proto_msgTypes[13]
+	mi := &file_proto_worker_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1211,7 +1334,7 @@ func (x *Send) String() string {
 func (*Send) ProtoMessage() {}
 
 func (x *Send) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_worker_proto_msgTypes[13]
+	mi := &file_proto_worker_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1224,7 +1347,7 @@ func (x *Send) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Send.ProtoReflect.Descriptor instead.
 func (*Send) Descriptor() ([]byte, []int) {
-	return file_proto_worker_proto_rawDescGZIP(), []int{13}
+	return file_proto_worker_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Send) GetTarget() string {
@@ -1257,7 +1380,7 @@ type Resolve struct {
 
 func (x *Resolve) Reset() {
 	*x = Resolve{}
-	mi := &file_proto_worker_proto_msgTypes[14]
+	mi := &file_proto_worker_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1269,7 +1392,7 @@ func (x *Resolve) String() string {
 func (*Resolve) ProtoMessage() {}
 
 func (x *Resolve) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_worker_proto_msgTypes[14]
+	mi := &file_proto_worker_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1282,7 +1405,7 @@ func (x *Resolve) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Resolve.ProtoReflect.Descriptor instead.
 func (*Resolve) Descriptor() ([]byte, []int) {
-	return file_proto_worker_proto_rawDescGZIP(), []int{14}
+	return file_proto_worker_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Resolve) GetResolutions() []*Resolution {
@@ -1302,7 +1425,7 @@ type Exit struct {
 
 func (x *Exit) Reset() {
 	*x = Exit{}
-	mi := &file_proto_worker_proto_msgTypes[15]
+	mi := &file_proto_worker_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1314,7 +1437,7 @@ func (x *Exit) String() string {
 func (*Exit) ProtoMessage() {}
 
 func (x *Exit) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_worker_proto_msgTypes[15]
+	mi := &file_proto_worker_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1327,7 +1450,7 @@ func (x *Exit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Exit.ProtoReflect.Descriptor instead.
 func (*Exit) Descriptor() ([]byte, []int) {
-	return file_proto_worker_proto_rawDescGZIP(), []int{15}
+	return file_proto_worker_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Exit) GetFailure() bool {
@@ -1368,7 +1491,7 @@ const file_proto_worker_proto_rawDesc = "" +
 	"\x04kind\"\a\n" +
 	"\x05Empty\" \n" +
 	"\bVrefList\x12\x14\n" +
-	"\x05vrefs\x18\x01 \x03(\tR\x05vrefs\"\xc8\x04\n" +
+	"\x05vrefs\x18\x01 \x03(\tR\x05vrefs\"\xf6\x04\n" +
 	"\bStartVat\x12\x15\n" +
 	"\x06vat_id\x18\x01 \x01(\tR\x05vatId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
@@ -1387,7 +1510,8 @@ const file_proto_worker_proto_rawDesc = "" +
 	"\x13allowed_globals_set\x18\v \x01(\bR\x11allowedGlobalsSet\x12.\n" +
 	"\x13fetch_allowed_hosts\x18\f \x03(\tR\x11fetchAllowedHosts\x125\n" +
 	"\x17fetch_allowed_hosts_set\x18\r \x01(\bR\x14fetchAllowedHostsSet\x123\n" +
-	"\x16delivery_time_limit_ms\x18\x0e \x01(\x04R\x13deliveryTimeLimitMs\"7\n" +
+	"\x16delivery_time_limit_ms\x18\x0e \x01(\x04R\x13deliveryTimeLimitMs\x12,\n" +
+	"\x12memory_limit_bytes\x18\x14 \x01(\x04R\x10memoryLimitBytes\"7\n" +
 	"\rVatstoreEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value\"n\n" +
@@ -1407,13 +1531,24 @@ const file_proto_worker_proto_rawDesc = "" +
 	"\n" +
 	"want_crank\x18\x02 \x01(\v2\x19.ocap.worker.v1.WantCrankH\x00R\twantCrankB\x06\n" +
 	"\x04kind\"\v\n" +
-	"\tWantCrank\"\xaf\x01\n" +
+	"\tWantCrank\"\xe2\x01\n" +
 	"\x0eDeliveryResult\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x123\n" +
 	"\bsyscalls\x18\x02 \x03(\v2\x17.ocap.worker.v1.SyscallR\bsyscalls\x12\x14\n" +
 	"\x05error\x18\x03 \x01(\tR\x05error\x12\x12\n" +
 	"\x04pong\x18\x04 \x01(\tR\x04pong\x12.\n" +
-	"\x13time_limit_exceeded\x18\x05 \x01(\bR\x11timeLimitExceeded\"\xb7\x04\n" +
+	"\x13time_limit_exceeded\x18\x05 \x01(\bR\x11timeLimitExceeded\x121\n" +
+	"\asandbox\x18\x14 \x01(\v2\x17.ocap.worker.v1.SandboxR\asandbox\"\xab\x02\n" +
+	"\aSandbox\x12 \n" +
+	"\fno_new_privs\x18\x01 \x01(\bR\n" +
+	"noNewPrivs\x12\x18\n" +
+	"\aseccomp\x18\x02 \x01(\bR\aseccomp\x121\n" +
+	"\x14capabilities_dropped\x18\x03 \x01(\bR\x13capabilitiesDropped\x12!\n" +
+	"\flandlock_abi\x18\x04 \x01(\rR\vlandlockAbi\x12!\n" +
+	"\flandlock_net\x18\x05 \x01(\bR\vlandlockNet\x12,\n" +
+	"\x12memory_limit_bytes\x18\x06 \x01(\x04R\x10memoryLimitBytes\x12#\n" +
+	"\rmemory_rlimit\x18\a \x01(\bR\fmemoryRlimit\x12\x18\n" +
+	"\amissing\x18\b \x03(\tR\amissing\"\xb7\x04\n" +
 	"\aSyscall\x12*\n" +
 	"\x04send\x18\x01 \x01(\v2\x14.ocap.worker.v1.SendH\x00R\x04send\x12\x1e\n" +
 	"\tsubscribe\x18\x02 \x01(\tH\x00R\tsubscribe\x123\n" +
@@ -1451,7 +1586,7 @@ func file_proto_worker_proto_rawDescGZIP() []byte {
 	return file_proto_worker_proto_rawDescData
 }
 
-var file_proto_worker_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_proto_worker_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_proto_worker_proto_goTypes = []any{
 	(*CapData)(nil),        // 0: ocap.worker.v1.CapData
 	(*Delivery)(nil),       // 1: ocap.worker.v1.Delivery
@@ -1465,10 +1600,11 @@ var file_proto_worker_proto_goTypes = []any{
 	(*WorkerMessage)(nil),  // 9: ocap.worker.v1.WorkerMessage
 	(*WantCrank)(nil),      // 10: ocap.worker.v1.WantCrank
 	(*DeliveryResult)(nil), // 11: ocap.worker.v1.DeliveryResult
-	(*Syscall)(nil),        // 12: ocap.worker.v1.Syscall
-	(*Send)(nil),           // 13: ocap.worker.v1.Send
-	(*Resolve)(nil),        // 14: ocap.worker.v1.Resolve
-	(*Exit)(nil),           // 15: ocap.worker.v1.Exit
+	(*Sandbox)(nil),        // 12: ocap.worker.v1.Sandbox
+	(*Syscall)(nil),        // 13: ocap.worker.v1.Syscall
+	(*Send)(nil),           // 14: ocap.worker.v1.Send
+	(*Resolve)(nil),        // 15: ocap.worker.v1.Resolve
+	(*Exit)(nil),           // 16: ocap.worker.v1.Exit
 }
 var file_proto_worker_proto_depIdxs = []int32{
 	4,  // 0: ocap.worker.v1.Delivery.start_vat:type_name -> ocap.worker.v1.StartVat
@@ -1488,25 +1624,26 @@ var file_proto_worker_proto_depIdxs = []int32{
 	7,  // 14: ocap.worker.v1.Notify.resolutions:type_name -> ocap.worker.v1.Resolution
 	11, // 15: ocap.worker.v1.WorkerMessage.result:type_name -> ocap.worker.v1.DeliveryResult
 	10, // 16: ocap.worker.v1.WorkerMessage.want_crank:type_name -> ocap.worker.v1.WantCrank
-	12, // 17: ocap.worker.v1.DeliveryResult.syscalls:type_name -> ocap.worker.v1.Syscall
-	13, // 18: ocap.worker.v1.Syscall.send:type_name -> ocap.worker.v1.Send
-	14, // 19: ocap.worker.v1.Syscall.resolve:type_name -> ocap.worker.v1.Resolve
-	15, // 20: ocap.worker.v1.Syscall.exit:type_name -> ocap.worker.v1.Exit
-	3,  // 21: ocap.worker.v1.Syscall.drop_imports:type_name -> ocap.worker.v1.VrefList
-	3,  // 22: ocap.worker.v1.Syscall.retire_imports:type_name -> ocap.worker.v1.VrefList
-	3,  // 23: ocap.worker.v1.Syscall.retire_exports:type_name -> ocap.worker.v1.VrefList
-	3,  // 24: ocap.worker.v1.Syscall.abandon_exports:type_name -> ocap.worker.v1.VrefList
-	5,  // 25: ocap.worker.v1.Syscall.vatstore_set:type_name -> ocap.worker.v1.VatstoreEntry
-	0,  // 26: ocap.worker.v1.Send.methargs:type_name -> ocap.worker.v1.CapData
-	7,  // 27: ocap.worker.v1.Resolve.resolutions:type_name -> ocap.worker.v1.Resolution
-	0,  // 28: ocap.worker.v1.Exit.info:type_name -> ocap.worker.v1.CapData
-	1,  // 29: ocap.worker.v1.Worker.Stream:input_type -> ocap.worker.v1.Delivery
-	9,  // 30: ocap.worker.v1.Worker.Stream:output_type -> ocap.worker.v1.WorkerMessage
-	30, // [30:31] is the sub-list for method output_type
-	29, // [29:30] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	13, // 17: ocap.worker.v1.DeliveryResult.syscalls:type_name -> ocap.worker.v1.Syscall
+	12, // 18: ocap.worker.v1.DeliveryResult.sandbox:type_name -> ocap.worker.v1.Sandbox
+	14, // 19: ocap.worker.v1.Syscall.send:type_name -> ocap.worker.v1.Send
+	15, // 20: ocap.worker.v1.Syscall.resolve:type_name -> ocap.worker.v1.Resolve
+	16, // 21: ocap.worker.v1.Syscall.exit:type_name -> ocap.worker.v1.Exit
+	3,  // 22: ocap.worker.v1.Syscall.drop_imports:type_name -> ocap.worker.v1.VrefList
+	3,  // 23: ocap.worker.v1.Syscall.retire_imports:type_name -> ocap.worker.v1.VrefList
+	3,  // 24: ocap.worker.v1.Syscall.retire_exports:type_name -> ocap.worker.v1.VrefList
+	3,  // 25: ocap.worker.v1.Syscall.abandon_exports:type_name -> ocap.worker.v1.VrefList
+	5,  // 26: ocap.worker.v1.Syscall.vatstore_set:type_name -> ocap.worker.v1.VatstoreEntry
+	0,  // 27: ocap.worker.v1.Send.methargs:type_name -> ocap.worker.v1.CapData
+	7,  // 28: ocap.worker.v1.Resolve.resolutions:type_name -> ocap.worker.v1.Resolution
+	0,  // 29: ocap.worker.v1.Exit.info:type_name -> ocap.worker.v1.CapData
+	1,  // 30: ocap.worker.v1.Worker.Stream:input_type -> ocap.worker.v1.Delivery
+	9,  // 31: ocap.worker.v1.Worker.Stream:output_type -> ocap.worker.v1.WorkerMessage
+	31, // [31:32] is the sub-list for method output_type
+	30, // [30:31] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_proto_worker_proto_init() }
@@ -1530,7 +1667,7 @@ func file_proto_worker_proto_init() {
 		(*WorkerMessage_Result)(nil),
 		(*WorkerMessage_WantCrank)(nil),
 	}
-	file_proto_worker_proto_msgTypes[12].OneofWrappers = []any{
+	file_proto_worker_proto_msgTypes[13].OneofWrappers = []any{
 		(*Syscall_Send)(nil),
 		(*Syscall_Subscribe)(nil),
 		(*Syscall_Resolve)(nil),
@@ -1548,7 +1685,7 @@ func file_proto_worker_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_worker_proto_rawDesc), len(file_proto_worker_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
