@@ -7,7 +7,7 @@ export GOTOOLCHAIN := local
 PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
 
-.PHONY: all build run test test-short bench lint lint-deploy generate tools clean
+.PHONY: all build run test test-short bench lint lint-deploy generate tools clean hostile fuzz
 
 all: build
 
@@ -48,6 +48,12 @@ test: build lint-deploy
 	if ls $(RACE_REPORTS)/race.* >/dev/null 2>&1; then \
 		echo "data races in vat-workers:"; cat $(RACE_REPORTS)/race.*; exit 1; \
 	fi; exit $$status
+
+# hostile prints the hostile suite's table: each attack of testdata/hostile,
+# its outcome, how long it took to end, the bystander's worst latency and
+# the kernel's RSS (make test runs the same suite without printing it).
+hostile: build
+	OCAP_WORKER_PATH=$(BIN)/vat-worker $(GO) test -count=1 -run 'TestHostile$$' -v . | grep -v '^ *{'
 
 bench: build
 	OCAP_WORKER_PATH=$(BIN)/vat-worker $(GO) run ./bench
