@@ -33,6 +33,7 @@ const (
 	PathTerminateVat = "/v1/terminate-vat" // POST TerminateVatRequest
 	PathReset        = "/v1/reset"         // POST, empty body or {}
 	PathStop         = "/v1/stop"          // POST, empty body or {}
+	PathLogs         = "/v1/logs"          // GET ?vat=V|subcluster=S&since=TIME&follow=true: JSON lines
 )
 
 // LaunchRequest asks the daemon to launch the cluster config file at Path.

@@ -185,17 +185,42 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return fmt.Errorf("reading the answer of the kernel daemon at %s: %w", c.Socket, err)
 	}
 	if resp.StatusCode >= 300 {
-		var er ErrorResponse
-		if json.Unmarshal(data, &er) == nil && er.Error != nil && er.Error.Code != "" {
-			er.Error.Status = resp.StatusCode
-			return er.Error
-		}
-		return fmt.Errorf("unexpected answer from %s: HTTP %d: %s", c.Socket, resp.StatusCode, bytes.TrimSpace(data))
+		return c.answerError(resp.StatusCode, data)
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		return fmt.Errorf("decoding the answer of the kernel daemon at %s: %w", c.Socket, err)
 	}
 	return nil
+}
+
+// answerError is the error a failed answer carries: the daemon's *Error,
+// or what came instead.
+func (c *Client) answerError(status int, data []byte) error {
+	var er ErrorResponse
+	if json.Unmarshal(data, &er) == nil && er.Error != nil && er.Error.Code != "" {
+		er.Error.Status = status
+		return er.Error
+	}
+	return fmt.Errorf("unexpected answer from %s: HTTP %d: %s", c.Socket, status, bytes.TrimSpace(data))
+}
+
+// stream GETs path and returns the body of a successful answer, to read
+// as it comes; the caller closes it.
+func (c *Client) stream(ctx context.Context, path string) (io.ReadCloser, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://kernel"+path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("building request for %s: %w", path, err)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, c.connError(err)
+	}
+	if resp.StatusCode >= 300 {
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+		return nil, c.answerError(resp.StatusCode, data)
+	}
+	return resp.Body, nil
 }
 
 // connError says why the daemon could not be reached, and what to do.

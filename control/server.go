@@ -34,6 +34,8 @@ type ServerOptions struct {
 	// stops its kernel and exits. It is called at most once. Defaults to
 	// nothing (POST /v1/stop is acknowledged and ignored).
 	Stop func()
+	// VatLogs, when set, answers GET /v1/logs. Defaults to none.
+	VatLogs *VatLogs
 }
 
 // Server answers the control API for one kernel. It is created before the
@@ -45,6 +47,7 @@ type Server struct {
 	stopOnce sync.Once
 	stop     func()
 	routes   map[string]route
+	vatLogs  *VatLogs
 
 	mu       sync.Mutex
 	k        *ocap.Kernel
@@ -67,7 +70,7 @@ func NewServer(opts ServerOptions) *Server {
 	if opts.Stop == nil {
 		opts.Stop = func() {}
 	}
-	s := &Server{log: opts.Logger, stop: opts.Stop}
+	s := &Server{log: opts.Logger, stop: opts.Stop, vatLogs: opts.VatLogs}
 	s.routes = map[string]route{
 		PathStatus:       {http.MethodGet, s.status},
 		PathSubclusters:  {http.MethodGet, s.subclusters},
@@ -120,6 +123,14 @@ func errStopping() *Error {
 // ServeHTTP routes a request to its endpoint and writes the JSON answer.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	if r.URL.Path == PathLogs && r.Method == http.MethodGet {
+		// A stream, written as it goes; an error comes before any line.
+		if err := s.logs(w, r); err != nil {
+			e := errorFor(err)
+			writeJSON(w, e.statusCode(), ErrorResponse{Error: e})
+		}
+		return
+	}
 	rt, ok := s.routes[r.URL.Path]
 	var body any
 	var err error

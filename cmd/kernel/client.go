@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -34,7 +35,7 @@ const stopWait = stopTimeout + httpTimeout + 10*time.Second
 func init() {
 	clientVerb("launch", "cluster.json", "launch a subcluster in the daemon; prints {subclusterId, rootKref, bootstrapResult}",
 		"kernel launch testdata/clusters/hello.json", 1, 1, noFlags(launchVerb))
-	clientVerb("send", "[--timeout DURATION] KREF METHOD [JSON-ARG ...]", "send METHOD(args) to KREF, wait for the result and print it (-- before arguments that start with a dash)",
+	clientVerb("send", "[--timeout DURATION] KREF|@NAME METHOD [JSON-ARG ...]", "send METHOD(args) to KREF, or to the root of the system subcluster NAME, wait for the result and print it (-- before arguments that start with a dash)",
 		`kernel send ko3 hello world   # or: kernel send ko3 greet '{"@kref":"ko5"}' 42`, 2, -1, sendVerb)
 	clientVerb("status", "[--output json|table] [--wait[=TIMEOUT]]", "print the daemon's vats and subclusters; succeeds once the daemon is ready (--wait: wait for that)",
 		"kernel status --wait=30s --output table", 0, 0, statusVerb)
@@ -121,12 +122,26 @@ func sendVerb(fs *pflag.FlagSet) clientRun {
 			ctx, cancel = context.WithTimeout(ctx, timeout+10*time.Second)
 		}
 		defer cancel()
-		out, err := c.Send(ctx, pos[0], pos[1], jsonArgs(pos[2:]), timeout)
+		kref, err := target(ctx, c, pos[0])
+		if err != nil {
+			return err
+		}
+		out, err := c.Send(ctx, kref, pos[1], jsonArgs(pos[2:]), timeout)
 		if err != nil {
 			return err
 		}
 		return printJSON(stdout, out)
 	}
+}
+
+// target reads send's KREF: a kref, or @NAME for the root of the system
+// subcluster NAME.
+func target(ctx context.Context, c *control.Client, ref string) (string, error) {
+	name, ok := strings.CutPrefix(ref, "@")
+	if !ok {
+		return ref, nil
+	}
+	return c.SystemRoot(ctx, name)
 }
 
 // jsonArgs reads JSON-ARGs as the daemon expects them: valid JSON as is,

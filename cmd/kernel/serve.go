@@ -163,11 +163,11 @@ func parseSystems(flags []string) ([]systemFlag, error) {
 // daemon is one `kernel serve`: a store, a kernel over it, and the control
 // API in front of the kernel.
 type daemon struct {
-	spares  int           // workers kept started ahead of need
-	timeout time.Duration // the delivery time limit
-	prune   bool          // --prune-system
-	limits  kernelLimits  // --limit
-	base    hclog.Logger  // the kernel's logger; log is ours
+	spares  int                   // workers kept started ahead of need
+	timeout time.Duration         // the delivery time limit
+	prune   bool                  // --prune-system
+	limits  kernelLimits          // --limit
+	base    hclog.InterceptLogger // the kernel's logger; log is ours
 	log     hclog.Logger
 	socket  string
 	dbURL   string
@@ -217,7 +217,10 @@ func (d *daemon) run(private bool) error {
 	if err != nil {
 		return err
 	}
-	srv := control.NewServer(control.ServerOptions{Logger: d.log.Named("control"), Stop: d.requestStop})
+	vatLogs := control.NewVatLogs(d.base.GetLevel())
+	d.base.RegisterSink(vatLogs)
+	defer d.base.DeregisterSink(vatLogs)
+	srv := control.NewServer(control.ServerOptions{Logger: d.log.Named("control"), Stop: d.requestStop, VatLogs: vatLogs})
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: d.log.StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true})}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
