@@ -96,6 +96,6 @@ func TestStoresAndAssert(t *testing.T) {
 		  out.push(makeError(X` + "`" + `made ${q(1n)}` + "`" + `, RangeError).name);
 		  out.push(assert.quote(harden({ a: [1] })).toString());
 		  return out;`, `#["no \"x\" bare (a string) (a TypeError)","RangeError","{\"a\":[1]}"]`},
-		{`try { require('left-pad'); } catch (e) { return e.message; }`, `#"cannot resolve \"left-pad\""`},
+		{`try { require('left-pad'); } catch (e) { return e.message; }`, `#"cannot resolve \"left-pad\": a vat can require only the worker's built-in modules (@endo/eventual-send, @endo/far, @metamask/kernel-utils/exo, @metamask/kernel-utils, @metamask/kernel-utils/discoverable, @metamask/logger, @endo/exo, @endo/marshal, @endo/pass-style, @endo/patterns, @endo/promise-kit, @endo/errors, @agoric/store, @metamask/ocap-kernel, @agoric/vat-data), never Node.js built-ins"`},
 	})
 }

@@ -68,7 +68,13 @@
       if (ns !== undefined) return ns;
       const make = makers.get(specifier);
       if (make === undefined) {
-        throw Error(`cannot resolve "${String(specifier)}"`);
+        // A require the bundler left for run time (a dynamic one, or one
+        // inside try that did not resolve).
+        throw Error(
+          `cannot resolve "${String(specifier)}": a vat can require only the worker's built-in modules (${[
+            ...makers.keys(),
+          ].join(', ')}), never Node.js built-ins`,
+        );
       }
       ns = make();
       made.set(specifier, ns);

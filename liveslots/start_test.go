@@ -16,7 +16,7 @@ func TestStartVatFailures(t *testing.T) {
 		{"start_rejects.js", "buildRootObject failed: RangeError: later, no root"},
 		{"start_nonremotable.js", "buildRootObject must return a remotable (makeDefaultExo), got an object ..."},
 		{"start_pending.js", "buildRootObject returned a promise that did not settle"},
-		{"start_badimport.js", `bundle evaluation failed: Error: cannot resolve "node:fs"`},
+		{"start_badimport.js", `bundle evaluation failed: Error: cannot resolve "node:fs": a vat can require only the worker's built-in modules (@endo/eventual-send, ...`},
 		{"start_syntax.js", "cannot compile bundle test.bundle.js: ..."},
 	}
 	for _, c := range cases {
