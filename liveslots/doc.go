@@ -101,7 +101,8 @@
 // Garbage collection follows SwingSet's liveslots (vrefs.js): presences
 // and exports are named through a Go-side weak table (weak.go), exports
 // the kernel can reach are held strongly until dropExports (the root
-// always), and bringOutYourDead runs runtime.GC and reports what went:
+// always), presences named in the vatstore stay reachable while they are
+// there, and bringOutYourDead runs runtime.GC and reports what went:
 // dropImports and retireImports for presences, retireExports for dropped
 // exports, each list sorted. Vat code cannot observe any of it: its
 // WeakMap and WeakSet (weakcollections.js) key presences by vref.

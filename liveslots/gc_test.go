@@ -276,3 +276,28 @@ func TestWeakCollectionsActAsIntrinsics(t *testing.T) {
 	expectSyscalls(t, call(t, v, `#["weakBasics",[]]`),
 		`resolve p-1 ok #[1,true,false,true,false,true,false,true,false,"[object WeakMap]","[object WeakSet]",true,"undefined","undefined","TypeError"] []`)
 }
+
+// The vatstore holds presences too (baggage, big stores, object state):
+// one named there stays reachable without a presence in memory, and is
+// dropped once the vatstore lets go of it.
+func TestPresenceInVatstoreIsNotDropped(t *testing.T) {
+	v := startGCVat(t)
+	call(t, v, `#["store",["a","$0"]]`, "o-5")
+	call(t, v, `#["storeKey",["$0"]]`, "o-6")
+	expectSyscalls(t, bringOutYourDead(t, v))
+	call(t, v, `#["unstore",["a"]]`)
+	expectSyscalls(t, bringOutYourDead(t, v), "dropImports [o-5]", "retireImports [o-5]")
+	call(t, v, `#["unstoreKey",["$0"]]`, "o-6")
+	expectSyscalls(t, bringOutYourDead(t, v), "dropImports [o-6]", "retireImports [o-6]")
+}
+
+// After a restart, baggage names a presence no code has asked for yet:
+// received and let go of meanwhile, it is still not dropped.
+func TestPresenceInRestoredBaggageIsNotDropped(t *testing.T) {
+	store := []*workerpb.VatstoreEntry{{Key: "baggage.friend", Value: `{"body":"#\"$0.Alleged: friend\"","slots":["o-4"]}`}}
+	v, _ := startVatFile(t, "gc.js", nil, store)
+	call(t, v, `#["look",["$0"]]`, "o-4")
+	expectSyscalls(t, bringOutYourDead(t, v))
+	call(t, v, `#["unstash",["friend"]]`)
+	expectSyscalls(t, bringOutYourDead(t, v), "dropImports [o-4]", "retireImports [o-4]")
+}

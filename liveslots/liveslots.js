@@ -77,7 +77,7 @@
     started = true;
     const entries = new Map();
     for (let i = 0; i < storeKeys.length; i += 1) entries.set(storeKeys[i], storeValues[i]);
-    vatstore = makeVatstore(entries, host);
+    vatstore = makeVatstore(entries, vrefs.trackVatstore(entries, host));
     const counters = entries.get(countersKey);
     if (counters !== undefined) vrefs.restoreCounters(parse(counters));
     // Durable storage takes data, other vats' objects and the vat's own

@@ -307,6 +307,70 @@
     const recognizers = new Map();
     const possiblyRetired = new Set();
 
+    // The vdata pillar: presences named in the vatstore (baggage, the
+    // state of virtual and durable objects, big stores) stay reachable
+    // while they are there, with or without a presence in memory, as
+    // SwingSet's vom.rc counts do. vdataRefs: o-N -> how many vatstore
+    // entries name it; keyRefs: vatstore key -> the o-N its key and value
+    // name. A vref whose count falls to 0 may be dead: possiblyDead.
+    const vdataRefs = new Map();
+    const keyRefs = new Map();
+    const possiblyDead = new Set();
+    // presencesIn lists the presence vrefs a vatstore entry names: in the
+    // slots of the CapData of baggage, object state (vom.o+...) and big
+    // store entries (vc.<id>....), and at the end of a big store's key for
+    // a remotable (vc.<id>.r<ordinal>:o-N). In those JSON values a quote
+    // after "[" or "," opens a slot: a quote inside a string is escaped.
+    // Other entries (kind descriptors, counters) name no presence.
+    const slotPresence = /[[,]"(o-[0-9]+)"/g;
+    const keyPresence = /^vc\.[0-9]+\.r[0-9]+:(o-[0-9]+)$/;
+    const holdsCapData = key =>
+      key.startsWith('baggage.') || key.startsWith('vom.o+') || (key.startsWith('vc.') && !key.includes('.|'));
+    const presencesIn = (key, value) => {
+      if (!holdsCapData(key)) return undefined;
+      const found = new Set();
+      const k = keyPresence.exec(key);
+      if (k !== null) found.add(k[1]);
+      for (const m of value.matchAll(slotPresence)) found.add(m[1]);
+      return found.size === 0 ? undefined : [...found];
+    };
+    const countVdata = (key, value) => {
+      const old = keyRefs.get(key);
+      const now = value === undefined ? undefined : presencesIn(key, value);
+      if (old === undefined && now === undefined) return;
+      if (now === undefined) keyRefs.delete(key);
+      else keyRefs.set(key, now);
+      if (now !== undefined) {
+        for (const vref of now) vdataRefs.set(vref, (vdataRefs.get(vref) || 0) + 1);
+      }
+      if (old !== undefined) {
+        for (const vref of old) {
+          const n = vdataRefs.get(vref) - 1;
+          if (n > 0) {
+            vdataRefs.set(vref, n);
+          } else {
+            vdataRefs.delete(vref);
+            possiblyDead.add(vref);
+          }
+        }
+      }
+    };
+    // trackVatstore counts the presences of a vat's vatstore (its entries
+    // at start) and returns the syscalls its later writes go through.
+    const trackVatstore = (entries, syscall) => {
+      for (const [key, value] of entries) countVdata(key, value);
+      return {
+        vatstoreSet: (key, value) => {
+          countVdata(key, value);
+          syscall.vatstoreSet(key, value);
+        },
+        vatstoreDelete: key => {
+          countVdata(key, undefined);
+          syscall.vatstoreDelete(key);
+        },
+      };
+    };
+
     const checkVrefs = (what, vrefList, wanted, want) => {
       for (const vref of vrefList) {
         if (typeof vref !== 'string' || !wanted(vref)) {
@@ -366,26 +430,36 @@
     // it. A remotable gone is retired if the kernel could still recognize
     // it (it could not reach it: exported held it until dropExports).
     const bringOutYourDead = () => {
-      const drops = [];
       const exportsToRetire = [];
       for (const vref of host.collectGarbage()) {
         if (vref.charCodeAt(0) === 119) {
           // "w<N>": a weak collection of vat code (weakcollections.js).
           collectionGone(vref);
         } else if (isPresenceVref(vref)) {
-          drops.push(vref);
-          possiblyRetired.add(vref);
+          possiblyDead.add(vref);
         } else if (isRemotableVref(vref) && kernelRecognizable.delete(vref)) {
           exportsToRetire.push(vref);
         }
         // A virtual or durable object's representative going is not the
         // object going: lookup makes it again from the vatstore.
       }
+      // A presence is dropped once neither memory (the table) nor the
+      // vatstore holds it.
+      const drops = [];
+      for (const vref of [...possiblyDead].sort()) {
+        if (!host.weakHas(vref) && !vdataRefs.has(vref)) {
+          drops.push(vref);
+          possiblyRetired.add(vref);
+        }
+      }
+      possiblyDead.clear();
       const importsToRetire = [];
       for (const vref of [...possiblyRetired].sort()) {
         // An entry still in the table is a presence vat code may hold (or
         // one collected since the collection above, not dropped yet).
-        if (!host.weakHas(vref) && !recognizers.has(vref)) importsToRetire.push(vref);
+        if (!host.weakHas(vref) && !vdataRefs.has(vref) && !recognizers.has(vref)) {
+          importsToRetire.push(vref);
+        }
       }
       possiblyRetired.clear();
       if (drops.length > 0) host.dropImports(drops);
@@ -403,6 +477,7 @@
       kernelDecided: kernelDecided.size,
       decided: decided.size,
       recognizers: recognizers.size,
+      vdata: vdataRefs.size,
     });
 
     return {
@@ -418,6 +493,7 @@
       retireExports,
       retireImports,
       bringOutYourDead,
+      trackVatstore,
       addRecognizer,
       removeRecognizer,
       onCeaseRecognition: fn => {

@@ -4,7 +4,8 @@ var __ocapVat = (() => {
   const { E } = __ocap_require('@endo/eventual-send');
   const { makeDefaultExo } = __ocap_require('@metamask/kernel-utils/exo');
 
-  function buildRootObject() {
+  function buildRootObject(vatPowers, parameters, baggage) {
+    const bigStore = vatPowers.VatData.makeScalarBigMapStore('big');
     const kept = new Map();
     let weakKept = new WeakMap();
     const weakSeen = new WeakSet();
@@ -80,6 +81,25 @@ var __ocapVat = (() => {
       },
       kept(name) {
         return kept.get(name);
+      },
+      // Baggage and big stores hold presences in the vatstore.
+      stash(name, x) {
+        baggage.init(name, x);
+      },
+      unstash(name) {
+        baggage.delete(name);
+      },
+      store(name, x) {
+        bigStore.init(name, x);
+      },
+      unstore(name) {
+        bigStore.delete(name);
+      },
+      storeKey(x) {
+        bigStore.init(x, 1);
+      },
+      unstoreKey(x) {
+        bigStore.delete(x);
       },
       // ask sends to a presence and keeps nothing but the answer's promise
       // until it settles.
