@@ -55,6 +55,16 @@ test: build lint-deploy
 hostile: build
 	OCAP_WORKER_PATH=$(BIN)/vat-worker $(GO) test -count=1 -run 'TestHostile$$' -v . | grep -v '^ *{'
 
+# fuzz runs each fuzz target for FUZZTIME (make test runs their checked-in
+# seed corpora, testdata/fuzz/, as ordinary tests).
+FUZZTIME ?= 2m
+FUZZ_TARGETS := FuzzUnmarshal:./marshal FuzzParseClusterConfig:. FuzzCheckMethargs:./router FuzzDecodeRequest:./control
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		echo "== $${t%%:*}"; \
+		$(GO) test -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZTIME) $${t##*:} || exit 1; \
+	done
+
 bench: build
 	OCAP_WORKER_PATH=$(BIN)/vat-worker $(GO) run ./bench
 
