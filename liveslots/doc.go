@@ -85,8 +85,9 @@
 // failures, log lines) in V8's words where goja's TypeErrors for common
 // mistakes differ: a call of a missing method names the expression called
 // ("celsius.getFahrenheit is not a function"), read from the bundle at the
-// error's position (engineerrors.go), and a property read of undefined
-// reads "Cannot read properties of undefined (reading 'x')".
+// error's position (engineerrors.go), and a property read or write of
+// undefined reads "Cannot read properties of undefined (reading 'x')" or
+// "Cannot set properties of undefined (setting 'x')".
 //
 // # Wire conventions
 //

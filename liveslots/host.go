@@ -119,6 +119,9 @@ func (v *Vat) newHost() *goja.Object {
 	set("calleeAt", func(c goja.FunctionCall) goja.Value {
 		return v.rt.ToValue(v.calleeAt(c.Argument(0).String()))
 	})
+	set("propertyAt", func(c goja.FunctionCall) goja.Value {
+		return v.rt.ToValue(v.propertyAt(c.Argument(0).String()))
+	})
 	set("log", func(c goja.FunctionCall) goja.Value {
 		v.vatLog(c.Argument(0).String(), c.Argument(1).String(), c.Argument(2).String())
 		return goja.Undefined()

@@ -140,21 +140,29 @@
   // says it as V8 does (goja does not tell null from undefined there).
   const noMember = /^Object has no member '(.*)'$/;
   const readOf = /^Cannot read property '(.*)' of (?:undefined|null|undefined or null)$/;
+  // atPosition asks the host what the vat's source holds where err was
+  // thrown ('' when it cannot tell).
+  const atPosition = (what, err) => {
+    try {
+      return lib.host[what](`${err.stack}`);
+    } catch (_) {
+      return '';
+    }
+  };
   const engineMessage = err => {
     const message = `${err.message}`;
     if (!(err instanceof TypeError)) return message;
     const read = readOf.exec(message);
     if (read !== null) return `Cannot read properties of undefined (reading '${read[1]}')`;
+    if (message === 'Cannot convert undefined or null to object') {
+      const property = atPosition('propertyAt', err);
+      return property === '' ? message : `Cannot set properties of undefined (setting '${property}')`;
+    }
     const member = noMember.exec(message);
     const notObject = message.startsWith('Value is not an object: ');
     const notCtor = message === 'Value is not a constructor';
     if (member === null && !notObject && !notCtor) return message;
-    let callee = '';
-    try {
-      callee = lib.host.calleeAt(`${err.stack}`);
-    } catch (_) {
-      // no position: keep what we have
-    }
+    let callee = atPosition('calleeAt', err);
     if (callee === '' && member !== null) callee = member[1];
     if (callee === '') return message;
     return notCtor ? `${callee} is not a constructor` : `${callee} is not a function`;

@@ -156,6 +156,10 @@ func TestEngineErrorsInV8Words(t *testing.T) {
 		"notConstructor": `TypeError: holder.make is not a constructor`,
 		"plainError":     `TypeError: Object has no member of my own`,
 		"inOperator":     `TypeError: Value is not an object: 5`,
+		"setUndefined":   `TypeError: Cannot set properties of undefined (setting 'x')`,
+		"setComputed":    `TypeError: Cannot set properties of undefined (setting 'k')`,
+		"native":         `TypeError: Cannot convert undefined or null to object`,
+		"nativeCall":     `TypeError: Value is not an object: 5`, // thrown inside a built-in: not the vat's call
 	} {
 		got := call(t, v, `#["`+method+`",[]]`)
 		name, msg, _ := strings.Cut(want, ": ")

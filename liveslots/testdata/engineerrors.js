@@ -22,6 +22,14 @@ var __ocapVat = (() => {
         throw TypeError('Object has no member of my own');
       },
       inOperator: () => 'x' in notFn,
+      setUndefined: () => {
+        nothing.x = 1;
+      },
+      setComputed: () => {
+        holder.inner.deep['k'] = 1;
+      },
+      native: () => Object.keys(nothing),
+      nativeCall: () => Reflect.ownKeys(notFn),
       caught: () => {
         try {
           celsius.getFahrenheit();
