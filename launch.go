@@ -9,6 +9,7 @@ import (
 
 	"github.com/ocapgo/ocap/bundle"
 	"github.com/ocapgo/ocap/marshal"
+	"github.com/ocapgo/ocap/platform"
 	"github.com/ocapgo/ocap/router"
 )
 
@@ -53,6 +54,11 @@ func (k *Kernel) subclusterSpec(ctx context.Context, cfg *ClusterConfig, systemN
 		pd, err := marshal.Marshal(params)
 		if err != nil {
 			return nil, fmt.Errorf("vat %q: parameters: %w", name, err)
+		}
+		if v, ok := vc.CreationOptions["memoryLimit"]; ok {
+			if _, err := platform.ParseMemoryLimit(v); err != nil {
+				return nil, fmt.Errorf("vat %q: creationOptions.memoryLimit: %w", name, err)
+			}
 		}
 		vcJSON, err := json.Marshal(vc)
 		if err != nil {

@@ -87,6 +87,12 @@ type Options struct {
 	// a vat's creationOptions may set any of them for that vat. A vat that
 	// breaks one is terminated with a reason naming the limit.
 	Limits Limits
+	// WorkerMemoryLimit caps each vat's worker process, in bytes (a vat's
+	// creationOptions.memoryLimit overrides it): the OS refuses the worker
+	// more, the worker dies and the vat is terminated with the reason "vat
+	// exceeded its memory limit (256 MiB)". Negative: no cap. Defaults to
+	// platform.DefaultMemoryLimit, 256 MiB.
+	WorkerMemoryLimit int64
 	// Metrics, when set, counts what the kernel does (build it with
 	// metrics.New on your prometheus.Registerer): the crank loop reports
 	// to it, the store and the platform are wrapped to time commits and
@@ -104,6 +110,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.DeliveryTimeout == 0 {
 		o.DeliveryTimeout = 30 * time.Second
+	}
+	if o.WorkerMemoryLimit == 0 {
+		o.WorkerMemoryLimit = platform.DefaultMemoryLimit
 	}
 	return o
 }
@@ -150,7 +159,7 @@ func Make(ctx context.Context, launcher platform.Launcher, db store.Store, opts 
 	k := &Kernel{opts: opts, log: opts.Logger, launcher: launcher, db: db, launched: map[string]*SubclusterLaunchResult{}, checked: map[string]bool{}}
 	k.r = router.New(router.Config{Store: db, Launcher: launcher, Logger: opts.Logger.Named("kernel"), DeliveryTimeout: opts.DeliveryTimeout, ReapInterval: opts.ReapInterval,
 		AllowedGlobals: opts.AllowedGlobalNames, FetchAllowedHosts: opts.FetchAllowedHosts, Observer: observer, OpenIO: ioOpener(opts.Logger),
-		Limits: opts.Limits})
+		Limits: opts.Limits, MemoryLimit: max(opts.WorkerMemoryLimit, 0)})
 	if opts.Metrics != nil {
 		opts.Metrics.Watch(k.r)
 	}

@@ -19,13 +19,17 @@ var ErrClosed = errors.New("platform services closed")
 type exitError struct {
 	msg     string
 	waitErr error
+	cause   error // what the kernel knows of why, such as a *MemoryLimitError
 }
 
 func (e *exitError) Error() string { return ErrWorkerExited.Error() + ": " + e.msg }
 
 func (e *exitError) Unwrap() []error {
-	if e.waitErr == nil {
-		return []error{ErrWorkerExited}
+	errs := []error{ErrWorkerExited}
+	for _, err := range []error{e.waitErr, e.cause} {
+		if err != nil {
+			errs = append(errs, err)
+		}
 	}
-	return []error{ErrWorkerExited, e.waitErr}
+	return errs
 }

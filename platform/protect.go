@@ -4,9 +4,12 @@ import (
 	"math"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ocapgo/ocap/proto/workerpb"
 )
 
 // markCloseOnExec marks every descriptor above stderr close-on-exec just
@@ -36,4 +39,15 @@ var protectOnce sync.Once
 // user, workers included, can neither read them nor attach to it.
 func protectKernel() {
 	protectOnce.Do(func() { _ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0) })
+}
+
+// noteSandbox warns, once per kernel, of each protection a worker's
+// sandbox lacks on this host.
+func (s *Services) noteSandbox(vat string, sb *workerpb.Sandbox) {
+	for _, missing := range sb.GetMissing() {
+		what, _, _ := strings.Cut(missing, ":")
+		if _, seen := s.warned.LoadOrStore(what, true); !seen {
+			s.opts.Logger.Warn("vat workers run without an OS protection this host does not offer", "protection", what, "detail", missing, "first_vat", vat)
+		}
+	}
 }

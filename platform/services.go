@@ -40,6 +40,8 @@ type Services struct {
 	// of waiting for a process to start (most of a launch's time).
 	spares  chan *worker
 	filling atomic.Bool
+
+	warned sync.Map // sandbox protections already reported missing
 }
 
 // New returns platform services configured by opts. It makes the calling
@@ -128,7 +130,7 @@ func (s *Services) start(ctx context.Context, spec WorkerSpec) (*worker, error) 
 		SyncStderr: limited.StandardWriter(&hclog.StandardLoggerOptions{ForceLevel: hclog.Warn}),
 	})
 
-	w := &worker{logger: logger, proc: proc, stderr: stderr, maxMessage: s.opts.MaxMessageBytes, done: make(chan struct{})}
+	w := &worker{logger: logger, proc: proc, stderr: stderr, maxMessage: s.opts.MaxMessageBytes, sandbox: s.noteSandbox, done: make(chan struct{})}
 	w.vat.Store(&spec.VatID)
 	stop := context.AfterFunc(ctx, func() { _ = proc.kill() })
 	err = w.connect(client)

@@ -17,6 +17,7 @@ type tail struct {
 	mu      sync.Mutex
 	lines   []string
 	partial []byte
+	oom     bool // a line said the Go runtime ran out of memory
 }
 
 func (t *tail) Write(b []byte) (int, error) {
@@ -43,11 +44,20 @@ func (t *tail) add(b []byte) {
 }
 
 func (t *tail) push() {
-	t.lines = append(t.lines, string(t.partial))
+	line := string(t.partial)
+	t.oom = t.oom || outOfMemory(line)
+	t.lines = append(t.lines, line)
 	t.partial = t.partial[:0]
 	if len(t.lines) > tailLines {
 		t.lines = append(t.lines[:0], t.lines[len(t.lines)-tailLines:]...)
 	}
+}
+
+// outOfMemory reports whether the worker said it ran out of memory.
+func (t *tail) outOfMemory() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.oom || outOfMemory(string(t.partial))
 }
 
 // String returns the kept lines, indented, for an error message; "" if the

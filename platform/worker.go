@@ -68,6 +68,10 @@ type worker struct {
 	stderr *tail
 	// maxMessage bounds each message on the stream, either way.
 	maxMessage int
+	// sandbox hears what the worker says of its sandbox.
+	sandbox func(vat string, sb *workerpb.Sandbox)
+	// memoryLimit is the cap its StartVat set, to tell a death by it.
+	memoryLimit atomic.Int64
 
 	killOnce sync.Once
 	killErr  error
@@ -126,7 +130,7 @@ func (w *worker) exitError() error {
 		status = "killed by the kernel (" + status + ")"
 	}
 	msg := fmt.Sprintf("vat %s (pid %d): %s%s", *w.vat.Load(), w.proc.getPID(), status, stderrSuffix(w.stderr))
-	return &exitError{msg: msg, waitErr: waitErr}
+	return &exitError{msg: msg, waitErr: waitErr, cause: memoryDeath(w.memoryLimit.Load(), w.stderr.outOfMemory())}
 }
 
 func (w *worker) Deliver(ctx context.Context, d *workerpb.Delivery) (*workerpb.DeliveryResult, error) {
@@ -135,9 +139,15 @@ func (w *worker) Deliver(ctx context.Context, d *workerpb.Delivery) (*workerpb.D
 		return nil, w.err
 	default:
 	}
+	if s := d.GetStartVat(); s != nil {
+		w.memoryLimit.Store(int64(min(s.GetMemoryLimitBytes(), 1<<62)))
+	}
 	r, err := w.stream.deliver(ctx, d)
 	switch {
 	case err == nil:
+		if sb := r.GetSandbox(); sb != nil && w.sandbox != nil {
+			w.sandbox(*w.vat.Load(), sb)
+		}
 		return r, nil
 	case errors.Is(err, ErrMessageTooLarge):
 		_ = w.Kill()

@@ -46,6 +46,9 @@ func (r *Router) afterCrank(err error) {
 		r.log.Error("vat ran past the delivery time limit; terminating it", "vat", late.vat, "reason", late.reason)
 		r.afterCrank(r.crank(func() error { r.terminateVat(late.vat, late.reason); return nil }))
 	case errors.As(err, &died):
+		if r.endIfOutOfMemory(died.vat, died.err) {
+			return
+		}
 		d := r.failures[died.vat]
 		if work := workName(r.current); d.work != work {
 			d = deaths{work: work}
@@ -78,6 +81,9 @@ func (r *Router) workerDied(d death) {
 		return // already replaced or terminated, or the kernel is stopping
 	}
 	r.dropWorker(d.vat)
+	if r.endIfOutOfMemory(d.vat, d.w.Err()) {
+		return
+	}
 	delay, reason := r.noteCrash(d.vat)
 	if reason != "" {
 		r.log.Error("vat worker keeps dying; terminating the vat", "vat", d.vat, "error", d.w.Err())
@@ -94,6 +100,19 @@ func (r *Router) workerDied(d death) {
 		reason := fmt.Sprintf("its worker exited and it could not be restarted: %v", err)
 		r.afterCrank(r.crank(func() error { r.terminateVat(d.vat, reason); return nil }))
 	}
+}
+
+// endIfOutOfMemory terminates a vat whose worker died of its memory cap:
+// restarted, it would grow again. It reports whether it did.
+func (r *Router) endIfOutOfMemory(vat string, err error) bool {
+	var mem *platform.MemoryLimitError
+	if !errors.As(err, &mem) {
+		return false
+	}
+	delete(r.failures, vat)
+	r.log.Error("vat exceeded its memory limit; terminating it", "vat", vat, "error", err)
+	r.afterCrank(r.crank(func() error { r.terminateVat(vat, mem.Error()); return nil }))
+	return true
 }
 
 // watch forwards a worker's signals to the loop.

@@ -95,14 +95,9 @@ func (r *Router) vatLimits(vat string) Limits {
 		return l
 	}
 	l := r.cfg.Limits.or(DefaultLimits)
-	if rec, ok := r.vat(vat); ok && len(rec.Config) > 0 {
-		var vc struct {
-			CreationOptions map[string]any `json:"creationOptions"`
-		}
-		if json.Unmarshal(rec.Config, &vc) == nil {
-			if own, err := ParseLimits(vc.CreationOptions); err == nil {
-				l = own.or(l)
-			}
+	if rec, ok := r.vat(vat); ok {
+		if own, err := ParseLimits(creationOptions(rec)); err == nil {
+			l = own.or(l)
 		}
 	}
 	if r.budget.limits == nil {

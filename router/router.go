@@ -53,6 +53,9 @@ type Config struct {
 	// the vat. Default DefaultMaxRestarts within DefaultRestartWindow.
 	MaxRestarts   int
 	RestartWindow time.Duration
+	// MemoryLimit caps each vat's worker, in bytes, unless the vat's
+	// creationOptions.memoryLimit sets its own; 0: no cap.
+	MemoryLimit int64
 }
 
 // Router is the running kernel core. All table access happens on its loop

@@ -59,6 +59,7 @@ func (r *Router) startVatIn(ctx context.Context, rec *vatRecord, w platform.Work
 		AllowedGlobalsSet:    r.cfg.AllowedGlobals != nil,
 		FetchAllowedHosts:    r.cfg.FetchAllowedHosts,
 		FetchAllowedHostsSet: r.cfg.FetchAllowedHosts != nil,
+		MemoryLimitBytes:     uint64(max(r.memoryLimit(rec), 0)),
 	}
 	dctx, cancel := context.WithTimeout(ctx, r.deliveryDeadline())
 	defer cancel()

@@ -11,6 +11,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ocapgo/ocap/control"
+	"github.com/ocapgo/ocap/internal/bytesize"
+	"github.com/ocapgo/ocap/platform"
 )
 
 // Flags and arguments the verbs share.
@@ -122,4 +124,23 @@ func deliveryTimeout(s string) (time.Duration, error) {
 		return 0, usagef("--delivery-timeout takes a positive duration like 30s or 2m, got %q", s)
 	}
 	return d, nil
+}
+
+// workerMemoryHelp documents --worker-memory in 'serve --help'.
+var workerMemoryHelp = fmt.Sprintf(`--worker-memory SIZE (default %s) caps each vat's worker process
+("512MiB", "1GiB", or "none"); a vat's creationOptions.memoryLimit overrides
+it. A vat that needs more is terminated with the reason "vat exceeded its
+memory limit (SIZE)".`, bytesize.Format(platform.DefaultMemoryLimit))
+
+// workerMemory reads --worker-memory as ocap.Options.WorkerMemoryLimit:
+// "none" is no cap.
+func workerMemory(s string) (int64, error) {
+	if s == "none" {
+		return -1, nil
+	}
+	n, err := bytesize.Parse(s)
+	if err != nil || n == 0 {
+		return 0, usagef("--worker-memory takes a size such as 512MiB, or none; got %q", s)
+	}
+	return n, nil
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/ocapgo/ocap"
 	"github.com/ocapgo/ocap/control"
+	"github.com/ocapgo/ocap/internal/bytesize"
 	"github.com/ocapgo/ocap/platform"
 	"github.com/ocapgo/ocap/store"
 )
@@ -38,9 +39,9 @@ const defaultSpares = 2
 
 func init() {
 	verbs["serve"] = verb{
-		usage:   "serve [--db URL] [--socket PATH] [--system NAME=cluster.json ...] [--prune-system] [--metrics-addr ADDR] [--spare-workers N] [--delivery-timeout DURATION] [--limit NAME=VALUE ...] [--log-level LEVEL] [--log-format text|json]",
+		usage:   "serve [--db URL] [--socket PATH] [--system NAME=cluster.json ...] [--prune-system] [--metrics-addr ADDR] [--spare-workers N] [--delivery-timeout DURATION] [--limit NAME=VALUE ...] [--worker-memory SIZE] [--log-level LEVEL] [--log-format text|json]",
 		summary: "run the kernel as a daemon, managed through its control API on a unix socket",
-		details: pruneHelp + "\n\n" + deliveryTimeoutHelp + "\n\n" + limitsHelp,
+		details: pruneHelp + "\n\n" + deliveryTimeoutHelp + "\n\n" + limitsHelp + "\n\n" + workerMemoryHelp,
 		example: "kernel serve --db sqlite:///tmp/ocap.db --socket /tmp/ocap.sock --system hello=testdata/clusters/hello.json",
 		make:    serveCommand,
 	}
@@ -49,6 +50,7 @@ func init() {
 // serveFlags are the flags of 'kernel serve'.
 type serveFlags struct {
 	db, socket, metricsAddr, logLevel, logFormat, timeout string
+	workerMemory                                          string
 	systems                                               []string
 	spares                                                int
 	prune                                                 bool
@@ -67,6 +69,7 @@ func serveCommand(_ verb, out streams) *cobra.Command {
 	fs.IntVar(&f.spares, "spare-workers", defaultSpares, "workers kept started ahead of need")
 	deliveryTimeoutFlag(fs, &f.timeout)
 	fs.StringArrayVar(&f.limits, "limit", nil, "a per-vat limit `NAME=VALUE` (repeatable; names and defaults below)")
+	fs.StringVar(&f.workerMemory, "worker-memory", bytesize.Format(platform.DefaultMemoryLimit), "each vat worker's memory cap, a `SIZE` such as 512MiB, or none")
 	logFlags(fs, &f.logLevel, &f.logFormat, "info")
 	c.RunE = func(c *cobra.Command, _ []string) error {
 		private := !c.Flags().Changed("socket") && os.Getenv("OCAP_SOCKET") == "" && os.Getenv("XDG_RUNTIME_DIR") == ""
@@ -95,6 +98,10 @@ func serve(f serveFlags, private bool, stderr io.Writer) error {
 		return err
 	}
 	limits, err := parseLimits(f.limits)
+	if err != nil {
+		return err
+	}
+	memory, err := workerMemory(f.workerMemory)
 	if err != nil {
 		return err
 	}
@@ -129,6 +136,7 @@ func serve(f serveFlags, private bool, stderr io.Writer) error {
 		timeout: timeout,
 		prune:   f.prune,
 		limits:  limits,
+		memory:  memory,
 		stopped: make(chan struct{}),
 	}
 	for _, s := range systems {
@@ -167,6 +175,7 @@ type daemon struct {
 	timeout time.Duration         // the delivery time limit
 	prune   bool                  // --prune-system
 	limits  kernelLimits          // --limit
+	memory  int64                 // --worker-memory (ocap.Options.WorkerMemoryLimit)
 	base    hclog.InterceptLogger // the kernel's logger; log is ours
 	log     hclog.Logger
 	socket  string
@@ -287,6 +296,7 @@ func (d *daemon) makeKernel(launcher platform.Launcher, db store.Store) (*ocap.K
 			Metrics:                d.metrics.kernel(),
 			DeliveryTimeout:        d.timeout,
 			Limits:                 d.limits.vat,
+			WorkerMemoryLimit:      d.memory,
 		})
 		done <- made{k, err}
 	}()

@@ -72,6 +72,7 @@ func buildWorker() (string, error) {
 	bin := filepath.Join(dir, "vat-worker")
 	cmd := exec.Command("go", "build", "-o", bin, "./cmd/vat-worker")
 	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // as make build: see the Makefile
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build ./cmd/vat-worker: %w\n%s", err, out)
 	}

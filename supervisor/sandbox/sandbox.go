@@ -24,6 +24,8 @@ package sandbox
 import (
 	"fmt"
 	"strings"
+
+	"github.com/ocapgo/ocap/internal/bytesize"
 )
 
 // Policy is what one vat's worker may keep.
@@ -70,7 +72,7 @@ func (s Status) String() string {
 		if s.MemoryRlimit {
 			how = "RLIMIT_DATA"
 		}
-		on = append(on, fmt.Sprintf("memory %s (%s)", FormatBytes(s.MemoryLimit), how))
+		on = append(on, fmt.Sprintf("memory %s (%s)", bytesize.Format(s.MemoryLimit), how))
 	}
 	line := strings.Join(on, ", ")
 	if line == "" {
@@ -80,18 +82,4 @@ func (s Status) String() string {
 		line += "; missing: " + strings.Join(s.Missing, "; ")
 	}
 	return line
-}
-
-// FormatBytes writes n in the largest binary unit that divides it:
-// "256 MiB", "1536 KiB", "100 B".
-func FormatBytes(n int64) string {
-	for _, u := range []struct {
-		size int64
-		name string
-	}{{1 << 30, "GiB"}, {1 << 20, "MiB"}, {1 << 10, "KiB"}} {
-		if n >= u.size && n%u.size == 0 {
-			return fmt.Sprintf("%d %s", n/u.size, u.name)
-		}
-	}
-	return fmt.Sprintf("%d B", n)
 }
