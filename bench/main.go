@@ -39,11 +39,25 @@ func main() {
 	idleVats := flag.Int("idle-vats", 100, "idle vats the kernel restart row restores")
 	cpuProfile := flag.String("cpuprofile", "", "write the kernel's CPU profile of the SQLite ping-pong to this file")
 	workerProfiles := flag.String("worker-cpuprofile-dir", "", "make every vat-worker write its CPU profile into this folder")
+	soakRoundTrips := flag.Int("soak", 0, "run the garbage-collection soak instead: this many round trips")
+	soakExos := flag.Int("soak-exos", 100000, "short-lived exos the soak passes between vats")
 	pgURL := flag.String("postgres", envOr("OCAP_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"), "PostgreSQL server for the Postgres rows")
 	flag.Parse()
 	profilePath = *cpuProfile
 	if *workerProfiles != "" {
 		workerEnv = []string{"OCAP_WORKER_CPUPROFILE_DIR=" + *workerProfiles}
+	}
+	if *soakRoundTrips > 0 {
+		dir, err := os.MkdirTemp("", "ocap-soak-")
+		if err == nil {
+			defer os.RemoveAll(dir)
+			err = soak(context.Background(), dir, *soakRoundTrips, *soakExos)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "soak:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if err := run(*roundTrips, *launches, *idleVats, *pgURL); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
