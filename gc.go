@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/ocapgo/ocap/router"
+	"github.com/ocapgo/ocap/store"
 )
 
 // RefMismatch is a kref whose stored reference count differs from what
@@ -26,4 +27,10 @@ func (k *Kernel) CollectGarbage(ctx context.Context) error { return k.r.CollectG
 // krefs whose stored counts differ: none, in a healthy store.
 func (k *Kernel) CheckRefcounts(ctx context.Context) ([]RefMismatch, error) {
 	return k.r.CheckRefcounts(ctx)
+}
+
+// CheckStoreRefcounts runs the refcount check of CheckRefcounts on a store
+// no kernel is running on (a stopped or killed one's): kernel check.
+func CheckStoreRefcounts(ctx context.Context, db store.Store) ([]RefMismatch, error) {
+	return router.CheckStore(ctx, db)
 }

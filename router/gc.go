@@ -2,6 +2,7 @@ package router
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/ocapgo/ocap/proto/workerpb"
 	"github.com/ocapgo/ocap/router/keeper"
+	"github.com/ocapgo/ocap/store/driver"
 )
 
 // Garbage collection, as SwingSet's kernel does it. The keeper counts the
@@ -271,4 +273,25 @@ func (r *Router) CheckRefcounts(ctx context.Context) ([]RefMismatch, error) {
 		return nil
 	})
 	return out, err
+}
+
+// CheckStore runs the refcount check on a store no kernel is running on.
+func CheckStore(ctx context.Context, st driver.Store) (out []RefMismatch, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			se, ok := p.(keeper.StoreError)
+			if !ok {
+				panic(p)
+			}
+			err = se
+		}
+	}()
+	k := keeper.New(st)
+	if err := k.Load(ctx); err != nil {
+		return nil, err
+	}
+	if objects, _ := k.Counters(); !k.RefsKept() && objects > 1 {
+		return nil, errors.New("this store's reference counts were never kept (a kernel older than them wrote it); a kernel started over it counts them")
+	}
+	return k.CheckRefs(), nil
 }
