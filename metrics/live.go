@@ -19,6 +19,13 @@ type Source interface {
 	WorkerPIDs() map[string]int
 }
 
+// TableSource tells the sizes of the kernel tables garbage collection
+// keeps bounded. *router.Router is one; a Source that is one too feeds
+// the ocap_kernel_table_entries gauge.
+type TableSource interface {
+	KernelTables() (objects, promises, clistEntries int64)
+}
+
 // Watch makes scrapes read live vats, subclusters and worker memory from
 // src. ocap.Make calls it with its router; a later call replaces the
 // source (a host that makes a new kernel over the same metrics).
@@ -36,6 +43,7 @@ type liveCollector struct {
 	src atomic.Pointer[Source]
 
 	vats, subclusters, rss *prometheus.Desc
+	tables                 *prometheus.Desc
 	pageSize               int64
 	statm                  func(pid int) ([]byte, error)
 }
@@ -48,6 +56,8 @@ func newLiveCollector() *liveCollector {
 			"Subclusters with at least one live vat.", nil, nil),
 		rss: prometheus.NewDesc(namespace+"_worker_resident_memory_bytes",
 			"Resident memory of all live vat-worker processes together.", nil, nil),
+		tables: prometheus.NewDesc(namespace+"_kernel_table_entries",
+			"Entries of the kernel tables that garbage collection keeps bounded: objects, promises and c-list entries (one per vat and kref).", []string{"table"}, nil),
 		pageSize: int64(os.Getpagesize()),
 		statm: func(pid int) ([]byte, error) {
 			return os.ReadFile("/proc/" + strconv.Itoa(pid) + "/statm")
@@ -59,6 +69,7 @@ func (c *liveCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.vats
 	ch <- c.subclusters
 	ch <- c.rss
+	ch <- c.tables
 }
 
 func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
@@ -77,6 +88,15 @@ func (c *liveCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.vats, prometheus.GaugeValue, float64(vats))
 	ch <- prometheus.MustNewConstMetric(c.subclusters, prometheus.GaugeValue, float64(subclusters))
 	ch <- prometheus.MustNewConstMetric(c.rss, prometheus.GaugeValue, float64(rss))
+	var objects, promises, clist int64
+	if p := c.src.Load(); p != nil {
+		if ts, ok := (*p).(TableSource); ok {
+			objects, promises, clist = ts.KernelTables()
+		}
+	}
+	ch <- prometheus.MustNewConstMetric(c.tables, prometheus.GaugeValue, float64(objects), "objects")
+	ch <- prometheus.MustNewConstMetric(c.tables, prometheus.GaugeValue, float64(promises), "promises")
+	ch <- prometheus.MustNewConstMetric(c.tables, prometheus.GaugeValue, float64(clist), "clist")
 }
 
 // residentBytes reads a process's resident set from /proc/PID/statm (its

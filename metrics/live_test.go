@@ -68,3 +68,25 @@ func TestResidentBytes(t *testing.T) {
 		}
 	}
 }
+
+// tableSource is a Source that also tells the kernel's table sizes.
+type tableSource struct {
+	fakeSource
+	objects, promises, clist int64
+}
+
+func (s tableSource) KernelTables() (int64, int64, int64) { return s.objects, s.promises, s.clist }
+
+func TestKernelTableGauges(t *testing.T) {
+	reg, k := setup(t)
+	k.Watch(fakeSource{}) // a source that does not tell: zeros
+	if got := value(t, reg, "ocap_kernel_table_entries", "table=objects"); got != 0 {
+		t.Fatalf("objects from a source without tables = %v", got)
+	}
+	k.Watch(tableSource{objects: 7, promises: 2, clist: 11})
+	for table, want := range map[string]float64{"objects": 7, "promises": 2, "clist": 11} {
+		if got := value(t, reg, "ocap_kernel_table_entries", "table="+table); got != want {
+			t.Errorf("ocap_kernel_table_entries{table=%s} = %v, want %v", table, got, want)
+		}
+	}
+}

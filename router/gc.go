@@ -295,3 +295,10 @@ func CheckStore(ctx context.Context, st driver.Store) (out []RefMismatch, err er
 	}
 	return k.CheckRefs(), nil
 }
+
+// KernelTables reports how many kernel objects, promises and c-list
+// entries exist, as of the last crank, without waiting for the crank loop.
+func (r *Router) KernelTables() (objects, promises, clistEntries int64) {
+	s := r.k.Stats()
+	return s.Objects.Load(), s.Promises.Load(), s.CListEntries.Load()
+}

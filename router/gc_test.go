@@ -164,6 +164,9 @@ func TestSettledPromisesAreDeleted(t *testing.T) {
 		if kps := h.keysWith("kp."); len(kps) > 0 {
 			t.Fatalf("after 200 round trips, promise rows remain: %v", kps)
 		}
+		if _, promises, _ := h.r.KernelTables(); promises != 0 {
+			t.Fatalf("the promise gauge reads %d after 200 round trips", promises)
+		}
 		if after := len(h.keysWith("")); after != before {
 			t.Fatalf("the store had %d keys before 200 round trips and %d after", before, after)
 		}

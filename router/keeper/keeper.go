@@ -33,6 +33,7 @@ type Keeper struct {
 	// maybeFree holds the krefs whose counts fell to zero during the
 	// crank (see refcounts.go).
 	maybeFree map[string]bool
+	stats     Stats
 
 	// The commit pipeline: sealed cranks' writes wait in queued, and go to
 	// the store as one batch while the next crank runs. overlay maps each
@@ -209,6 +210,10 @@ func (k *Keeper) delPrefix(prefix string) {
 func (k *Keeper) Seal() {
 	for _, key := range k.order {
 		p := k.buf[key]
+		if k.complete {
+			prev, ok := k.cache[key]
+			k.countWrite(key, ok && prev.ok, !p.del)
+		}
 		k.queued = append(k.queued, driver.Write{Key: key, Value: p.value, Delete: p.del})
 		k.cache[key] = cached{p.value, !p.del}
 		k.overlay[key] = k.nextBatch
@@ -301,6 +306,7 @@ func (k *Keeper) Load(ctx context.Context) error {
 		return fmt.Errorf("loading kernel state: %w", err)
 	}
 	k.complete = true
+	k.countAll()
 	return nil
 }
 
@@ -315,5 +321,6 @@ func (k *Keeper) Wipe(ctx context.Context) error {
 	}
 	clear(k.cache)
 	clear(k.overlay)
+	k.countAll()
 	return nil
 }

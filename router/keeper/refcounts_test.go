@@ -122,3 +122,30 @@ func TestCheckRefsFindsAndRepairs(t *testing.T) {
 		}
 	})
 }
+
+func TestStatsFollowTheTables(t *testing.T) {
+	k, st := memKeeper(t)
+	var ko string
+	committed(t, k, func() {
+		ko = k.NewObject("v1")
+		k.CListAdd("v2", "o-1", ko)
+		k.NewPromise("v1")
+	})
+	k = New(st)
+	if err := k.Load(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	s := k.Stats()
+	if s.Objects.Load() != 1 || s.Promises.Load() != 1 || s.CListEntries.Load() != 1 {
+		t.Fatalf("after Load: %d objects, %d promises, %d c-list entries; want 1, 1, 1", s.Objects.Load(), s.Promises.Load(), s.CListEntries.Load())
+	}
+	committed(t, k, func() {
+		k.CListDrop("v2", "o-1", ko)
+		k.DeleteObject(ko)
+		k.NewObject("v1")
+		k.NewObject("v1")
+	})
+	if s.Objects.Load() != 2 || s.CListEntries.Load() != 0 {
+		t.Fatalf("after a crank: %d objects, %d c-list entries; want 2, 0", s.Objects.Load(), s.CListEntries.Load())
+	}
+}
