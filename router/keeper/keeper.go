@@ -273,12 +273,14 @@ func (k *Keeper) Finish(res BatchResult) {
 	k.inflight = false
 	for _, w := range res.writes {
 		if k.overlay[w.Key] != res.batch {
-			continue // written again by a later batch
+			continue // written again by a later batch, or seen already
 		}
 		delete(k.overlay, w.Key)
-		if w.Delete {
-			// Deleted keys are rarely read again (popped queue items,
-			// retired c-list entries): keep the cache from growing with them.
+		// The cache holds the batch's last write of the key (a key may be
+		// written, then deleted, by cranks of one batch). Deleted keys are
+		// rarely read again (popped queue items, retired promises): keep
+		// the cache from growing with them.
+		if c := k.cache[w.Key]; !c.ok {
 			delete(k.cache, w.Key)
 		}
 	}

@@ -149,3 +149,21 @@ func TestStatsFollowTheTables(t *testing.T) {
 		t.Fatalf("after a crank: %d objects, %d c-list entries; want 2, 0", s.Objects.Load(), s.CListEntries.Load())
 	}
 }
+
+// A key written by one crank and deleted by the next, both in one commit
+// batch, leaves nothing in memory: a kernel that deletes each settled
+// promise a crank or two after making it must not grow with them.
+func TestBatchThatWritesAndDeletesLeavesNoCacheEntry(t *testing.T) {
+	k, _ := memKeeper(t)
+	var kps []string
+	for i := 0; i < 50; i++ {
+		crank(k, func() { kps = append(kps, k.NewPromise("v1")) })
+		crank(k, func() { k.DeletePromise(kps[len(kps)-1]) })
+	}
+	flush(t, k)
+	for _, kp := range kps {
+		if _, cached := k.cache[promiseKey(kp)]; cached {
+			t.Fatalf("the deleted promise %s is still in the keeper's cache", kp)
+		}
+	}
+}
