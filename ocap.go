@@ -41,7 +41,9 @@ var (
 // Options configure a kernel. Every field is optional.
 type Options struct {
 	// Logger receives kernel logs and every vat's console output.
-	// Defaults to hclog.Default().
+	// Defaults to warnings and errors only, on stderr: a host that wants
+	// the kernel's info lines or its vats' console output passes a logger
+	// at that level.
 	Logger hclog.Logger
 	// SystemSubclusters are launched on the first Make over a store and
 	// restored (not relaunched) on later ones. A system subcluster in the
@@ -103,7 +105,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.Logger == nil {
-		o.Logger = hclog.Default()
+		o.Logger = hclog.New(&hclog.LoggerOptions{Name: "ocap", Level: hclog.Warn})
 	}
 	if o.LaunchTimeout == 0 {
 		o.LaunchTimeout = 30 * time.Second

@@ -344,7 +344,7 @@ func TestRevocation(t *testing.T) {
 		if _, err := e.call(root, "hello", "x"); err == nil || !strings.Contains(err.Error(), want) {
 			t.Fatalf("alice calling revoked bob: %v", err)
 		}
-		if _, err := e.call(bob.Kref, "greet", "host"); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := e.call(bob.Kref, "greet", "host"); err == nil || !strings.Contains(err.Error(), want) || !errors.Is(err, ocap.ErrObjectRevoked) {
 			t.Fatalf("host calling revoked bob: %v", err)
 		}
 		if revoked, _ := e.k.IsRevoked(ctx, root); revoked {
