@@ -319,19 +319,28 @@
     // presencesIn lists the presence vrefs a vatstore entry names: in the
     // slots of the CapData of baggage, object state (vom.o+...) and big
     // store entries (vc.<id>....), and at the end of a big store's key for
-    // a remotable (vc.<id>.r<ordinal>:o-N). In those JSON values a quote
-    // after "[" or "," opens a slot: a quote inside a string is escaped.
-    // Other entries (kind descriptors, counters) name no presence.
-    const slotPresence = /[[,]"(o-[0-9]+)"/g;
+    // a remotable (vc.<id>.r<ordinal>:o-N). Other entries (kind
+    // descriptors, counters) name no presence.
     const keyPresence = /^vc\.[0-9]+\.r[0-9]+:(o-[0-9]+)$/;
     const holdsCapData = key =>
       key.startsWith('baggage.') || key.startsWith('vom.o+') || (key.startsWith('vc.') && !key.includes('.|'));
+    // Only the slots arrays are read (indexOf is native, a regex over a
+    // large body is not): '"slots":[' cannot occur inside a body, whose
+    // quotes are escaped.
+    const slotsMark = '"slots":[';
     const presencesIn = (key, value) => {
       if (!holdsCapData(key)) return undefined;
       const found = new Set();
       const k = keyPresence.exec(key);
       if (k !== null) found.add(k[1]);
-      for (const m of value.matchAll(slotPresence)) found.add(m[1]);
+      for (let at = value.indexOf(slotsMark); at >= 0; at = value.indexOf(slotsMark, at + 1)) {
+        const start = at + slotsMark.length;
+        const end = value.indexOf(']', start);
+        if (end < 0) break;
+        for (const slot of value.slice(start, end).split(',')) {
+          if (slot.startsWith('"o-')) found.add(slot.slice(1, -1));
+        }
+      }
       return found.size === 0 ? undefined : [...found];
     };
     const countVdata = (key, value) => {
