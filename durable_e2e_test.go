@@ -2,6 +2,7 @@ package ocap_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 
 	"github.com/ocapgo/ocap"
@@ -61,4 +62,36 @@ func refKref(t *testing.T, v any) string {
 		t.Fatalf("got %v, want a remotable", v)
 	}
 	return ref.Kref
+}
+
+// A vatstore bigger than StartVat carries is read on demand after a
+// restart: single keys, iteration in batches (merged with the writes of
+// the delivery in progress), and reads from a timer callback, on both
+// stores.
+func TestBigStoreReadOnDemand(t *testing.T) {
+	forEachStore(t, func(t *testing.T, url string) {
+		e := startKernel(t, url, ocap.Options{})
+		root := e.launch("bigstore.json").RootKref
+		const n = 2500
+		expect := func(method string, want any, args ...any) {
+			t.Helper()
+			if got := e.mustCall(root, method, args...); !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s%v = %v, want %v", method, args, got, want)
+			}
+		}
+		expect("fill", float64(n), 0, n)
+		for restart := 0; restart < 2; restart++ {
+			e.restart()
+			expect("get", float64(1234), 1234)
+			expect("has", false, n+5)
+			expect("getLater", float64(2222), 2222)
+			expect("size", float64(n))
+			expect("count", float64(n))
+			expect("sum", float64(n*(n-1)/2))
+		}
+		expect("deleteAddAndCount", []any{float64(n), float64(n)}, 7, n)
+		expect("count", float64(n))
+		expect("has", false, 7)
+		expect("get", float64(n), n)
+	})
 }

@@ -1,7 +1,6 @@
-// baggage.js is the vat's durable key-value store (first cut). It lives in
-// the vatstore under "baggage.<key>", each value the JSON of its smallcaps
-// CapData with vref slots. The StartVat snapshot is the read cache; every
-// write updates it and becomes a vatstore syscall.
+// baggage.js is the vat's durable key-value store. It lives in the
+// vatstore under "baggage.<key>", each value the JSON of its smallcaps
+// CapData with vref slots; every write becomes a vatstore syscall.
 (function baggageModule(lib) {
   'use strict';
 
@@ -9,59 +8,29 @@
   const { keys: objectKeys } = Object;
   const { stringify, parse } = JSON;
 
-  // makeVatstore wraps the snapshot (a Map) with write-through syscalls.
-  // nextEntries(prefix, after, limit) lists up to limit entries whose keys
-  // start with prefix and sort after `after`, in key order: the one way
-  // big collections and kinds walk the vatstore.
-  const makeVatstore = (entries, syscall) => {
-    let sorted; // the keys in order, made again after a key comes or goes
-    const sortedKeys = () => {
-      if (sorted === undefined) sorted = [...entries.keys()].sort();
-      return sorted;
-    };
-    // bound: index of the first key > key (or >= key when inclusive).
-    const bound = (key, inclusive) => {
-      const keys = sortedKeys();
-      let lo = 0;
-      let hi = keys.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (keys[mid] < key || (!inclusive && keys[mid] === key)) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
-    };
-    const nextEntries = (prefix, after, limit) => {
-      const keys = sortedKeys();
-      const out = [];
-      let i = after < prefix ? bound(prefix, true) : bound(after, false);
-      for (; i < keys.length && out.length < limit && keys[i].startsWith(prefix); i += 1) {
-        out.push([keys[i], entries.get(keys[i])]);
-      }
-      return out;
-    };
+  // makeVatstore(host) is the vatstore as the Go side serves it (see
+  // vatstore.go): reads from the worker's cache or the kernel, writes as
+  // syscalls. nextEntries(prefix, after, limit) answers {entries, more}:
+  // up to limit [key, value] pairs whose keys start with prefix and sort
+  // after `after`, in key order, and whether more may follow. It is the
+  // one way big collections and kinds walk the vatstore.
+  const makeVatstore = host => {
+    const get = key => host.vatstoreGet(key);
+    const nextEntries = (prefix, after, limit) => host.vatstoreNextEntries(prefix, after, limit);
     return {
-      get: key => entries.get(key),
-      has: key => entries.has(key),
-      set: (key, value) => {
-        if (!entries.has(key)) sorted = undefined;
-        entries.set(key, value);
-        syscall.vatstoreSet(key, value);
-      },
-      delete: key => {
-        if (entries.has(key)) sorted = undefined;
-        entries.delete(key);
-        syscall.vatstoreDelete(key);
-      },
+      get,
+      has: key => get(key) !== undefined,
+      set: (key, value) => host.vatstoreSet(key, value),
+      delete: key => host.vatstoreDelete(key),
       nextEntries,
       keysWithPrefix: prefix => {
         const found = [];
         let after = '';
         for (;;) {
-          const batch = nextEntries(prefix, after, 1000);
-          for (const [key] of batch) found.push(key);
-          if (batch.length < 1000) return found;
-          after = batch[batch.length - 1][0];
+          const { entries, more } = nextEntries(prefix, after, 1000);
+          for (const [key] of entries) found.push(key);
+          if (!more || entries.length === 0) return found;
+          after = entries[entries.length - 1][0];
         }
       },
     };

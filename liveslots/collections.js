@@ -233,15 +233,15 @@
       // at a time; entries added or deleted while it walks are seen or not
       // as their keys fall after or before its position.
       function* walk() {
-        let after = prefix;
+        let after = '';
         for (;;) {
-          const batch = vatstore.nextEntries(prefix, after, batchSize);
-          for (const [k, v] of batch) {
+          const { entries, more } = vatstore.nextEntries(prefix, after, batchSize);
+          for (const [k, v] of entries) {
             if (k.charAt(prefix.length) === '|') return;
             after = k;
             yield [k, v];
           }
-          if (batch.length < batchSize) return;
+          if (!more || entries.length === 0) return;
         }
       }
       const fits = (x, patt) => patt === undefined || pk().matches(x, patt);

@@ -89,6 +89,15 @@
 // undefined reads "Cannot read properties of undefined (reading 'x')" or
 // "Cannot set properties of undefined (setting 'x')".
 //
+// # Vatstore
+//
+// StartVat carries the vatstore whole (a small one) or its first entries
+// (vatstore_partial); the rest is read from the kernel as the vat needs it,
+// through the reader the supervisor gives SetVatstoreReader, and cached in
+// Go (vatstore.go). Writes are syscalls, and stay in the cache; the writes
+// of the delivery in progress, which the kernel has not seen, are merged
+// into the kernel's answers.
+//
 // # Wire conventions
 //
 // The vat allocates o+N (o+0 is the root) and p+N; after a crank that

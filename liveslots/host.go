@@ -55,7 +55,32 @@ func (v *Vat) newHost() *goja.Object {
 	gcSyscall("retireExports", func(l *workerpb.VrefList) *workerpb.Syscall {
 		return &workerpb.Syscall{Kind: &workerpb.Syscall_RetireExports{RetireExports: l}}
 	})
+	set("vatstoreGet", func(c goja.FunctionCall) goja.Value {
+		value, ok, err := v.store.get(c.Argument(0).String())
+		if err != nil {
+			panic(v.rt.NewGoError(err))
+		}
+		if !ok {
+			return goja.Undefined()
+		}
+		return v.rt.ToValue(value)
+	})
+	set("vatstoreNextEntries", func(c goja.FunctionCall) goja.Value {
+		entries, more, err := v.store.nextEntries(c.Argument(0).String(), c.Argument(1).String(), int(c.Argument(2).ToInteger()))
+		if err != nil {
+			panic(v.rt.NewGoError(err))
+		}
+		pairs := make([]any, len(entries))
+		for i, e := range entries {
+			pairs[i] = v.rt.NewArray(e.key, e.value)
+		}
+		out := v.rt.NewObject()
+		_ = out.Set("entries", v.rt.NewArray(pairs...))
+		_ = out.Set("more", more)
+		return out
+	})
 	set("vatstoreSet", func(c goja.FunctionCall) goja.Value {
+		v.store.set(c.Argument(0).String(), c.Argument(1).String())
 		v.syscall(&workerpb.Syscall{Kind: &workerpb.Syscall_VatstoreSet{VatstoreSet: &workerpb.VatstoreEntry{
 			Key:   c.Argument(0).String(),
 			Value: c.Argument(1).String(),
@@ -63,6 +88,7 @@ func (v *Vat) newHost() *goja.Object {
 		return goja.Undefined()
 	})
 	set("vatstoreDelete", func(c goja.FunctionCall) goja.Value {
+		v.store.delete(c.Argument(0).String())
 		v.syscall(&workerpb.Syscall{Kind: &workerpb.Syscall_VatstoreDelete{VatstoreDelete: c.Argument(0).String()}})
 		return goja.Undefined()
 	})

@@ -72,13 +72,30 @@
   // buildFn(__ocap_require, require) returning the bundle's exports. Its
   // outcome is reported by endCrank, once buildRootObject's promise (if
   // any) had every chance to settle.
-  const startVat = (buildFn, paramsBody, paramsSlots, storeKeys, storeValues) => {
+  const startVat = (buildFn, paramsBody, paramsSlots) => {
     if (started) throw Error('the vat was already started');
     started = true;
-    const entries = new Map();
-    for (let i = 0; i < storeKeys.length; i += 1) entries.set(storeKeys[i], storeValues[i]);
-    vatstore = makeVatstore(entries, vrefs.trackVatstore(entries, host));
-    const counters = entries.get(countersKey);
+    // The collector counts the presences vatstore data holds (vrefs.js):
+    // it reads every entry once at start, a page at a time.
+    function* everyEntry() {
+      let after = '';
+      for (;;) {
+        const { entries, more } = host.vatstoreNextEntries('', after, 1000);
+        for (const entry of entries) {
+          after = entry[0];
+          yield entry;
+        }
+        if (!more || entries.length === 0) return;
+      }
+    }
+    const tracked = vrefs.trackVatstore(everyEntry(), host);
+    vatstore = makeVatstore({
+      vatstoreGet: key => host.vatstoreGet(key),
+      vatstoreNextEntries: (prefix, after, limit) => host.vatstoreNextEntries(prefix, after, limit),
+      vatstoreSet: tracked.vatstoreSet,
+      vatstoreDelete: tracked.vatstoreDelete,
+    });
+    const counters = vatstore.get(countersKey);
     if (counters !== undefined) vrefs.restoreCounters(parse(counters));
     // Durable storage takes data, other vats' objects and the vat's own
     // durable objects and stores; virtual storage any passable but promises.

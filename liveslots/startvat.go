@@ -57,19 +57,13 @@ func (v *Vat) startVatJS(s *workerpb.StartVat) error {
 	if err != nil {
 		return fmt.Errorf("cannot evaluate bundle %s: %w", name, jsError(err))
 	}
-	entries := s.GetVatstore()
-	keys := make([]any, len(entries))
-	values := make([]any, len(entries))
-	for i, e := range entries {
-		keys[i] = e.GetKey()
-		values[i] = e.GetValue()
+	if err := v.store.load(s.GetVatstore(), s.GetVatstorePartial()); err != nil {
+		return err
 	}
 	_, err = v.jsStartVat(goja.Undefined(),
 		buildFn,
 		v.rt.ToValue(s.GetParameters().GetBody()),
-		v.stringArray(s.GetParameters().GetSlots()),
-		v.rt.NewArray(keys...),
-		v.rt.NewArray(values...))
+		v.stringArray(s.GetParameters().GetSlots()))
 	if err != nil {
 		return fmt.Errorf("liveslots: startVat: %w", jsError(err))
 	}

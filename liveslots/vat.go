@@ -55,6 +55,7 @@ type Vat struct {
 	turn         func()
 
 	inDelivery bool
+	store      *vatstore
 	syscalls   []*workerpb.Syscall // made during the current delivery
 	pending    []*workerpb.Syscall // made between deliveries, for Flush
 
@@ -97,10 +98,12 @@ func New(logger hclog.Logger, wantCrank func(), opts ...Option) (v *Vat, err err
 		knownGlobals: endowments.Names,
 		loop:         newEventLoop(),
 		weak:         newWeakTable(),
+		store:        newVatstore(),
 	}
 	for _, o := range opts {
 		o(v)
 	}
+
 	v.interruptible.Store(v.rt)
 	v.rt.SetMaxCallStackSize(maxCallDepth)
 	v.rt.SetPromiseRejectionTracker(v.trackRejection)
@@ -204,6 +207,9 @@ func (v *Vat) Deliver(d *workerpb.Delivery) (res *workerpb.DeliveryResult) {
 		v.inDelivery = false
 		res.Syscalls = v.syscalls
 		v.syscalls = nil
+		if res.Error == "" {
+			v.store.delivered(v.pending)
+		}
 		v.reportUnhandledRejections()
 	}()
 	if err := v.deliver(d, res); err != nil {

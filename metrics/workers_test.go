@@ -38,6 +38,8 @@ func (w *fakeWorker) Kill() error {
 	return nil
 }
 
+func (w *fakeWorker) SetVatstoreReader(platform.VatstoreReader) {}
+
 func (w *fakeWorker) Err() error {
 	select {
 	case <-w.done:

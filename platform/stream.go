@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -40,9 +41,11 @@ type kernelStream struct {
 
 	results   chan *workerpb.DeliveryResult // 1-buffered
 	wantCrank chan struct{}                 // 1-buffered
-	broken    chan struct{}                 // closed when receiving fails
-	wants     *logBudget                    // crank requests per second
-	err       error                         // why; set before broken closes
+	reads     chan *workerpb.VatstoreRead   // 1-buffered: a vat reads one at a time
+	reader    atomic.Pointer[VatstoreReader]
+	broken    chan struct{} // closed when receiving fails
+	wants     *logBudget    // crank requests per second
+	err       error         // why; set before broken closes
 }
 
 // openStream opens the stream, each message either way at most maxMessage
@@ -63,6 +66,7 @@ func openStream(client workerpb.WorkerClient, logger hclog.Logger, maxMessage in
 		turn:      make(chan struct{}, 1),
 		results:   make(chan *workerpb.DeliveryResult, 1),
 		wantCrank: make(chan struct{}, 1),
+		reads:     make(chan *workerpb.VatstoreRead, 1),
 		broken:    make(chan struct{}),
 	}
 	s.wants = newLogBudget(maxWantsPerSecond, func(over, _ int) {
@@ -93,6 +97,16 @@ func (s *kernelStream) receive() {
 			case s.results <- k.Result:
 			default:
 				s.err = fmt.Errorf("%w: worker sent result %d with no delivery waiting", errStreamBroken, k.Result.GetId())
+				s.cancel()
+				return
+			}
+		case *workerpb.WorkerMessage_Read:
+			// Answered by the delivery in flight, or by the one the
+			// worker's WantCrank brings.
+			select {
+			case s.reads <- k.Read:
+			default:
+				s.err = fmt.Errorf("%w: worker sent a vatstore read before the last was answered", errStreamBroken)
 				s.cancel()
 				return
 			}
@@ -140,20 +154,43 @@ func (s *kernelStream) deliver(ctx context.Context, d *workerpb.Delivery) (*work
 		}
 		return nil, s.err
 	}
-	select {
-	case r := <-s.results:
-		return s.check(d, r)
-	case <-s.broken:
-		// The result may have arrived just before the stream broke.
+	for {
 		select {
+		case req := <-s.reads:
+			if err := s.answerRead(req); err != nil {
+				return nil, err
+			}
+			continue
 		case r := <-s.results:
 			return s.check(d, r)
-		default:
-			return nil, s.err
+		case <-s.broken:
+			// The result may have arrived just before the stream broke.
+			select {
+			case r := <-s.results:
+				return s.check(d, r)
+			default:
+				return nil, s.err
+			}
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w: %w", errAbandoned, ctx.Err())
 		}
-	case <-ctx.Done():
-		return nil, fmt.Errorf("%w: %w", errAbandoned, ctx.Err())
 	}
+}
+
+// answerRead answers a vatstore read during a delivery, on the goroutine
+// that called deliver (the kernel's, for which the reader is written).
+func (s *kernelStream) answerRead(req *workerpb.VatstoreRead) error {
+	var res *workerpb.VatstoreReadResult
+	if read := s.reader.Load(); read != nil {
+		res = (*read)(req)
+	} else {
+		res = &workerpb.VatstoreReadResult{Error: "the kernel serves no vatstore to this worker"}
+	}
+	if err := s.stream.Send(&workerpb.Delivery{Kind: &workerpb.Delivery_ReadResult{ReadResult: res}}); err != nil {
+		<-s.broken
+		return s.err
+	}
+	return nil
 }
 
 func (s *kernelStream) check(d *workerpb.Delivery, r *workerpb.DeliveryResult) (*workerpb.DeliveryResult, error) {

@@ -42,6 +42,10 @@ type Worker interface {
 	// wrapping ctx's; if ctx ends while d waits for an earlier delivery,
 	// Deliver just returns ctx's error.
 	Deliver(ctx context.Context, d *workerpb.Delivery) (*workerpb.DeliveryResult, error)
+	// SetVatstoreReader sets how the worker's vatstore reads are answered:
+	// read is called during Deliver, on the goroutine that called it.
+	// Until it is set, reads fail.
+	SetVatstoreReader(read VatstoreReader)
 	// WantCrank receives a value whenever the worker asks for a crank to
 	// flush syscalls its vat made outside a delivery. Requests coalesce.
 	WantCrank() <-chan struct{}
@@ -56,6 +60,9 @@ type Worker interface {
 	// within a grace of a second, and waits for it. It is idempotent.
 	Kill() error
 }
+
+// VatstoreReader answers a worker's vatstore read (see workerpb.VatstoreRead).
+type VatstoreReader func(*workerpb.VatstoreRead) *workerpb.VatstoreReadResult
 
 var _ Worker = (*worker)(nil)
 
@@ -132,6 +139,8 @@ func (w *worker) exitError() error {
 	msg := fmt.Sprintf("vat %s (pid %d): %s%s", *w.vat.Load(), w.proc.getPID(), status, stderrSuffix(w.stderr))
 	return &exitError{msg: msg, waitErr: waitErr, cause: memoryDeath(w.memoryLimit.Load(), w.stderr.outOfMemory())}
 }
+
+func (w *worker) SetVatstoreReader(read VatstoreReader) { w.stream.reader.Store(&read) }
 
 func (w *worker) Deliver(ctx context.Context, d *workerpb.Delivery) (*workerpb.DeliveryResult, error) {
 	select {

@@ -142,6 +142,7 @@ func (r *Router) deliver(vat string, d *workerpb.Delivery) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), r.deliveryDeadline())
 	defer cancel()
 	res, err := w.Deliver(ctx, d)
+	r.raiseReadFault()
 	if err != nil {
 		r.stopWorker(vat)
 		if errors.Is(err, context.DeadlineExceeded) {

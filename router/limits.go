@@ -27,8 +27,7 @@ type Limits struct {
 	MaxSends int `json:"maxSends,omitempty"`
 	// MaxVatstoreEntryBytes bounds one vatstore (baggage) key plus value.
 	MaxVatstoreEntryBytes int `json:"maxVatstoreEntryBytes,omitempty"`
-	// MaxVatstoreBytes bounds a vat's whole vatstore, keys plus values: a
-	// restart hands it all to a fresh worker in one message.
+	// MaxVatstoreBytes bounds a vat's whole vatstore, keys plus values.
 	MaxVatstoreBytes int64 `json:"maxVatstoreBytes,omitempty"`
 }
 
@@ -107,13 +106,18 @@ func (r *Router) vatLimits(vat string) Limits {
 	return l
 }
 
-// countVatstore records the size of the vatstore a fresh worker of vat
-// starts with.
-func (r *Router) countVatstore(vat string, store []*workerpb.VatstoreEntry) {
+// entriesBytes is the size of vatstore entries, keys plus values.
+func entriesBytes(store []*workerpb.VatstoreEntry) int64 {
 	var n int64
 	for _, e := range store {
 		n += int64(len(e.GetKey()) + len(e.GetValue()))
 	}
+	return n
+}
+
+// countVatstore records the size n of the vatstore a fresh worker of vat
+// starts with.
+func (r *Router) countVatstore(vat string, n int64) {
 	if r.budget.used == nil {
 		r.budget.used = map[string]int64{}
 	}

@@ -105,6 +105,7 @@ type Router struct {
 	serviceByKref         map[string]*service
 	ioClosers             map[string][]func() // by subcluster
 	fatal                 error               // a commit failed: the loop refuses further cranks
+	readFault             any                 // a vatstore read's store failure, for its crank to raise
 	// restored is set once Restore has loaded the tables and restarted the
 	// vats: only then may the run queue move.
 	restored bool

@@ -39,11 +39,19 @@ func (r *Router) startVatIn(ctx context.Context, rec *vatRecord, w platform.Work
 	if !ok {
 		return fmt.Errorf("vat %s (%s): its bundle %s is missing from the store", rec.ID, rec.Name, rec.Bundle)
 	}
-	var store []*workerpb.VatstoreEntry
-	for _, e := range r.k.Vatstore(rec.ID) {
-		store = append(store, &workerpb.VatstoreEntry{Key: e.Key, Value: e.Value})
+	// A small vatstore travels whole with StartVat; a big one in part,
+	// and the worker reads the rest as it needs it.
+	entries, partial := r.k.VatstoreEntries(rec.ID, "", "", vatstorePrefetch)
+	store := make([]*workerpb.VatstoreEntry, len(entries))
+	for i, e := range entries {
+		store[i] = &workerpb.VatstoreEntry{Key: e.Key, Value: e.Value}
 	}
-	r.countVatstore(rec.ID, store)
+	if partial {
+		r.countVatstore(rec.ID, r.k.VatstoreBytes(rec.ID))
+	} else {
+		r.countVatstore(rec.ID, entriesBytes(store))
+	}
+	w.SetVatstoreReader(r.vatstoreReader(rec.ID))
 	start := &workerpb.StartVat{
 		VatId:                rec.ID,
 		Name:                 rec.Name,
@@ -51,6 +59,7 @@ func (r *Router) startVatIn(ctx context.Context, rec *vatRecord, w platform.Work
 		BundleName:           rec.BundleName,
 		Parameters:           &workerpb.CapData{Body: rec.Parameters.Body, Slots: rec.Parameters.Slots},
 		Vatstore:             store,
+		VatstorePartial:      partial,
 		Globals:              rec.Globals,
 		PlatformConfigJson:   string(rec.PlatformConfig),
 		SubclusterId:         rec.Subcluster,
@@ -65,6 +74,7 @@ func (r *Router) startVatIn(ctx context.Context, rec *vatRecord, w platform.Work
 	defer cancel()
 	r.obs.Delivery("startVat")
 	res, err := w.Deliver(dctx, &workerpb.Delivery{Kind: &workerpb.Delivery_StartVat{StartVat: start}})
+	r.raiseReadFault()
 	if err != nil {
 		return fmt.Errorf("vat %s (%s) did not start: %w", rec.ID, rec.Name, err)
 	}
@@ -80,6 +90,51 @@ func (r *Router) startVatIn(ctx context.Context, rec *vatRecord, w platform.Work
 }
 
 func (r *Router) vat(id string) (*vatRecord, bool) { return r.k.Vat(id) }
+
+// vatstorePrefetch is how many vatstore entries StartVat carries at most.
+const vatstorePrefetch = 1000
+
+// vatstoreReader answers vat's vatstore reads. It runs in the crank of
+// the delivery during which the worker reads, on the loop's goroutine.
+func (r *Router) vatstoreReader(vat string) platform.VatstoreReader {
+	return func(req *workerpb.VatstoreRead) (res *workerpb.VatstoreReadResult) {
+		defer func() {
+			// A failing store fails the read, and the crank once the
+			// delivery is over (raiseReadFault): the worker is not left
+			// waiting.
+			if p := recover(); p != nil {
+				r.readFault = p
+				res = &workerpb.VatstoreReadResult{Error: fmt.Sprintf("reading the vatstore of %s: %v", vat, p)}
+			}
+		}()
+		res = &workerpb.VatstoreReadResult{Values: make([]*workerpb.VatstoreValue, len(req.GetKeys()))}
+		for i, key := range req.GetKeys() {
+			v, ok := r.k.VatstoreGet(vat, key)
+			res.Values[i] = &workerpb.VatstoreValue{Value: v, Found: ok}
+		}
+		if limit := req.GetScanLimit(); limit > 0 {
+			entries, more := r.k.VatstoreEntries(vat, req.GetScanPrefix(), req.GetScanAfter(), int(min(limit, maxScanLimit)))
+			res.More = more
+			for _, e := range entries {
+				res.Entries = append(res.Entries, &workerpb.VatstoreEntry{Key: e.Key, Value: e.Value})
+			}
+		}
+		return res
+	}
+}
+
+// raiseReadFault panics, in the crank, with the store failure a vatstore
+// read met during the delivery that just ended, if any.
+func (r *Router) raiseReadFault() {
+	if p := r.readFault; p != nil {
+		r.readFault = nil
+		panic(p)
+	}
+}
+
+// maxScanLimit bounds one vatstore scan: a vat asking for more gets them in
+// several reads.
+const maxScanLimit = 10000
 
 // restartVat gives a vat a fresh worker that rebuilds itself from its
 // baggage. Its root and durable objects (o+d...) keep their krefs. What

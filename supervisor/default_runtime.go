@@ -20,6 +20,7 @@ func newDefaultRuntime(makeGlobals endowments.Factory) NewRuntimeFunc {
 }
 
 var (
-	_ EventLoop   = (*liveslots.Vat)(nil)
-	_ Interrupter = (*liveslots.Vat)(nil)
+	_ EventLoop      = (*liveslots.Vat)(nil)
+	_ Interrupter    = (*liveslots.Vat)(nil)
+	_ VatstoreClient = (*liveslots.Vat)(nil)
 )

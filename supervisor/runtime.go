@@ -51,6 +51,15 @@ type Interrupter interface {
 	Interrupt(reason error)
 }
 
+// VatstoreClient is implemented by a Runtime that reads its vatstore from
+// the kernel when StartVat carries only part of it (a big vatstore). The
+// supervisor calls SetVatstoreReader once, before the first delivery; read
+// is called from the vat goroutine and blocks until the kernel answers. A
+// Runtime without it fails to start a vat whose vatstore is big.
+type VatstoreClient interface {
+	SetVatstoreReader(read func(*workerpb.VatstoreRead) (*workerpb.VatstoreReadResult, error))
+}
+
 // NewRuntimeFunc builds a vat runtime. wantCrank may be called from any
 // goroutine whenever the vat has work outside a delivery (a timer fired, a
 // fetch completed): the kernel then sends a flush delivery, during which the

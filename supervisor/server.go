@@ -46,6 +46,10 @@ func (s *server) Stream(stream grpc.BidiStreamingServer[workerpb.Delivery, worke
 	defer out.close()
 	ctx := stream.Context()
 	go s.forwardWantCrank(ctx, out)
+	sendRead := func(req *workerpb.VatstoreRead) error {
+		return out.send(&workerpb.WorkerMessage{Kind: &workerpb.WorkerMessage_Read{Read: req}})
+	}
+	s.vat.sendRead.Store(&sendRead)
 
 	for {
 		d, err := stream.Recv()
@@ -62,6 +66,15 @@ func (s *server) Stream(stream grpc.BidiStreamingServer[workerpb.Delivery, worke
 			// the kernel quotes when this worker exits.
 			s.logger.Error("kernel stream failed", "error", err)
 			return err
+		}
+		if rr := d.GetReadResult(); rr != nil {
+			select {
+			case s.vat.readResults <- rr:
+				continue
+			default:
+				s.logger.Error("the kernel answered a vatstore read nobody asked for")
+				return status.Error(codes.FailedPrecondition, "unexpected vatstore read result")
+			}
 		}
 		select {
 		case s.vat.jobs <- job{d: d, reply: out.result}:

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -35,6 +36,11 @@ type vatLoop struct {
 	// a worker that shares its process with other code (tests).
 	confine func(*workerpb.StartVat) *workerpb.Sandbox
 
+	// Vatstore reads: sendRead (set by the stream) sends a read to the
+	// kernel, whose answer comes back on readResults.
+	sendRead    atomic.Pointer[func(*workerpb.VatstoreRead) error]
+	readResults chan *workerpb.VatstoreReadResult // 1-buffered
+
 	// Owned by the vat goroutine.
 	limit  time.Duration // the delivery time limit from StartVat; 0: none
 	broken string        // set once vat code ran past limit: every answer
@@ -44,12 +50,16 @@ type vatLoop struct {
 // go-plugin handshake goes on, so its start-up cost overlaps the launch.
 func startVat(logger hclog.Logger, newRuntime NewRuntimeFunc, confine func(*workerpb.StartVat) *workerpb.Sandbox) *vatLoop {
 	v := &vatLoop{
-		logger:    logger,
-		confine:   confine,
-		jobs:      make(chan job),
-		wantCrank: make(chan struct{}, 1),
-		stop:      make(chan struct{}),
-		stopped:   make(chan struct{}),
+		logger:  logger,
+		confine: confine,
+		// One delivery may wait while the vat goroutine is busy (a
+		// callback waiting for a read): the stream goes on receiving,
+		// so the read's answer can arrive.
+		jobs:        make(chan job, 1),
+		wantCrank:   make(chan struct{}, 1),
+		stop:        make(chan struct{}),
+		stopped:     make(chan struct{}),
+		readResults: make(chan *workerpb.VatstoreReadResult, 1),
 	}
 	go v.run(newRuntime)
 	return v
@@ -60,6 +70,9 @@ func (v *vatLoop) run(newRuntime NewRuntimeFunc) {
 	rt, err := v.build(newRuntime)
 	if err != nil {
 		v.logger.Error("cannot start the vat runtime", "error", err)
+	}
+	if c, ok := rt.(VatstoreClient); ok {
+		c.SetVatstoreReader(v.readVatstore)
 	}
 	// Between deliveries the vat's own event loop runs (a nil channel
 	// when the runtime has none: that case never fires).
@@ -91,6 +104,27 @@ func (v *vatLoop) signalWantCrank() {
 	select {
 	case v.wantCrank <- struct{}{}:
 	default:
+	}
+}
+
+var errNoStream = errors.New("no kernel stream to read the vatstore through")
+
+// readVatstore sends a read to the kernel and waits for its answer. It runs
+// on the vat goroutine, during a delivery or a callback (the runtime then
+// asks for a crank, in which the kernel answers).
+func (v *vatLoop) readVatstore(req *workerpb.VatstoreRead) (*workerpb.VatstoreReadResult, error) {
+	send := v.sendRead.Load()
+	if send == nil {
+		return nil, errNoStream
+	}
+	if err := (*send)(req); err != nil {
+		return nil, fmt.Errorf("sending a vatstore read: %w", err)
+	}
+	select {
+	case r := <-v.readResults:
+		return r, nil
+	case <-v.stop:
+		return nil, errors.New("the worker is stopping")
 	}
 }
 

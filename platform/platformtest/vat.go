@@ -2,6 +2,7 @@ package platformtest
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 
@@ -50,6 +51,12 @@ func newVat(w *Worker, s *workerpb.StartVat) *Vat {
 	}
 	for _, e := range s.GetVatstore() {
 		v.store[e.GetKey()] = e.GetValue()
+	}
+	if read := w.reader.Load(); s.GetVatstorePartial() && read != nil {
+		res := (*read)(&workerpb.VatstoreRead{ScanLimit: math.MaxUint32})
+		for _, e := range res.GetEntries() {
+			v.store[e.GetKey()] = e.GetValue()
+		}
 	}
 	v.objects["o+0"] = &Object{vat: v, Vref: "o+0", Iface: "Alleged: root", methods: map[string]Method{}}
 	return v

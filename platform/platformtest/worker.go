@@ -24,6 +24,8 @@ type Worker struct {
 	mu  sync.Mutex // the vat's state, between deliveries and Outside
 	vat *Vat
 
+	reader atomic.Pointer[platform.VatstoreReader]
+
 	want     chan struct{}
 	done     chan struct{}
 	exitOnce sync.Once
@@ -35,6 +37,10 @@ var _ platform.Worker = (*Worker)(nil)
 func newWorker(l *Launcher, spec platform.WorkerSpec, n, pid int) *Worker {
 	return &Worker{l: l, spec: spec, n: n, pid: pid, want: make(chan struct{}, 1), done: make(chan struct{})}
 }
+
+// SetVatstoreReader keeps read for a StartVat that carries part of the
+// vatstore: the fake vat reads the rest through it at start.
+func (w *Worker) SetVatstoreReader(read platform.VatstoreReader) { w.reader.Store(&read) }
 
 // Deliver runs d in the vat, unless a rule scripts a fault for it.
 func (w *Worker) Deliver(ctx context.Context, d *workerpb.Delivery) (*workerpb.DeliveryResult, error) {

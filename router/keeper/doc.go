@@ -3,8 +3,9 @@
 // spells its keys and owns its records. The router asks for domain things
 // (a promise, a c-list entry, the head of the run queue) and never sees a key.
 //
-// A crank reads through its write buffer and an in-memory copy of the store,
-// and its writes go to the store in one transaction (see Keeper).
+// A crank reads through its write buffer and an in-memory copy of the store
+// (all of it but the vatstores, which are read from the store when their vat
+// asks), and its writes go to the store in one transaction (see Keeper).
 //
 // The schema, every key the kernel writes (one file of this package per
 // family; <n> is a decimal number, <vref> a vat's name for something, o+3 or

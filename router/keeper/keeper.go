@@ -3,6 +3,7 @@ package keeper
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -25,8 +26,9 @@ type Keeper struct {
 	// never wait for a commit. A deleted key is a negative entry until its
 	// deletion is durable.
 	cache map[string]cached
-	// complete means the cache holds every key of the store (see Load): a
-	// key missing from it does not exist, and no read reaches the store.
+	// complete means the cache holds every key of the store but the
+	// vatstores' (see Load): such a key missing from it does not exist,
+	// and no read of it reaches the store.
 	complete bool
 	buf      map[string]pending
 	order    []string // buffered keys in first-write order (for a stable commit)
@@ -85,14 +87,17 @@ func (k *Keeper) get(key string) (string, bool) {
 	if c, ok := k.cache[key]; ok {
 		return c.value, c.ok
 	}
-	if k.complete {
+	vatstore := isVatstoreKey(key)
+	if k.complete && !vatstore {
 		return "", false
 	}
 	v, ok, err := k.st.Get(context.Background(), key)
 	if err != nil {
 		panic(StoreError{fmt.Errorf("reading %s: %w", key, err)})
 	}
-	k.cache[key] = cached{v, ok}
+	if !vatstore { // a vatstore's reader, its worker, caches what it reads
+		k.cache[key] = cached{v, ok}
+	}
 	return v, ok
 }
 
@@ -198,6 +203,91 @@ func (k *Keeper) scan(prefix string) []kv {
 	return out
 }
 
+// vatstorePrefix starts every key of every vatstore (see vats.go).
+const vatstorePrefix = "vs."
+
+// vatstoresEnd is the first key after every vatstore's.
+const vatstoresEnd = "vs/"
+
+func isVatstoreKey(key string) bool { return strings.HasPrefix(key, vatstorePrefix) }
+
+// errEnough stops a store scan that has read what it needs.
+var errEnough = errors.New("enough")
+
+// scanRange returns up to limit keys with prefix, >= from, as this crank
+// sees them, sorted; more says that keys may follow the last one. It
+// reads the store only as far as it needs.
+func (k *Keeper) scanRange(prefix, from string, limit int) (out []kv, more bool) {
+	// shadow: what the cranks since the last commit did to a key, which
+	// the store does not show yet; ok false for a deletion.
+	shadow := func(key string) (cached, bool) {
+		if p, ok := k.buf[key]; ok {
+			return cached{p.value, !p.del}, true
+		}
+		if _, ok := k.overlay[key]; ok {
+			return k.cache[key], true
+		}
+		return cached{}, false
+	}
+	exhausted := true
+	seen := map[string]string{}
+	fn := func(key, value string) error {
+		if key < from {
+			return nil
+		}
+		if len(seen) == limit {
+			exhausted = false
+			return errEnough
+		}
+		if c, ok := shadow(key); ok {
+			if !c.ok {
+				return nil
+			}
+			value = c.value
+		}
+		seen[key] = value
+		return nil
+	}
+	ctx := context.Background()
+	var err error
+	if rs, ok := k.st.(driver.RangeScanner); ok {
+		err = rs.ScanFrom(ctx, prefix, from, fn)
+	} else {
+		err = k.st.Scan(ctx, prefix, fn)
+	}
+	if err != nil && !errors.Is(err, errEnough) {
+		panic(StoreError{fmt.Errorf("scanning %s from %q: %w", prefix, from, err)})
+	}
+	last := ""
+	for key := range seen {
+		last = max(last, key)
+	}
+	// Keys written since the last commit, in the range the store answered.
+	inRange := func(key string) bool {
+		return strings.HasPrefix(key, prefix) && key >= from && (exhausted || key <= last)
+	}
+	for key := range k.overlay {
+		if c, _ := shadow(key); inRange(key) && c.ok {
+			seen[key] = c.value
+		}
+	}
+	for key, p := range k.buf {
+		if inRange(key) && !p.del {
+			seen[key] = p.value
+		}
+	}
+	out = make([]kv, 0, len(seen))
+	for key, v := range seen {
+		out = append(out, kv{key, v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
+	more = !exhausted
+	if len(out) > limit {
+		out, more = out[:limit], true
+	}
+	return out, more
+}
+
 // delPrefix deletes every key with prefix.
 func (k *Keeper) delPrefix(prefix string) {
 	for _, e := range k.scan(prefix) {
@@ -278,26 +368,48 @@ func (k *Keeper) Finish(res BatchResult) {
 		delete(k.overlay, w.Key)
 		// The cache holds the batch's last write of the key (a key may be
 		// written, then deleted, by cranks of one batch). Deleted keys are
-		// rarely read again (popped queue items, retired promises): keep
-		// the cache from growing with them.
-		if c := k.cache[w.Key]; !c.ok {
+		// rarely read again (popped queue items, retired promises), and
+		// vatstores are their workers' to cache: keep the cache from
+		// growing with them.
+		if c := k.cache[w.Key]; !c.ok || isVatstoreKey(w.Key) {
 			delete(k.cache, w.Key)
 		}
 	}
 }
 
-// Load reads the whole store into memory, once, at start: from then on a
-// crank never waits for a read, only for its commit. The kernel's tables
-// are small next to the memory of the workers they describe.
+// Load reads the whole store but the vatstores into memory, once, at
+// start: from then on a crank never waits for a read, only for its
+// commit, except a vat's read of its vatstore. The kernel's tables are
+// small next to the memory of the workers they describe; a vatstore may
+// not be (a vat's big stores live there), so it stays in the store, read
+// when its vat asks, and start-up does not depend on its size.
 func (k *Keeper) Load(ctx context.Context) error {
 	var added []string
-	err := k.st.Scan(ctx, "", func(key, value string) error {
+	load := func(key, value string) error {
+		if isVatstoreKey(key) {
+			return nil
+		}
 		if _, ok := k.cache[key]; !ok { // what the cache holds is as new or newer
 			k.cache[key] = cached{value, true}
 			added = append(added, key)
 		}
 		return nil
-	})
+	}
+	var err error
+	if rs, ok := k.st.(driver.RangeScanner); ok {
+		// Around the vatstores, not through them.
+		err = rs.ScanFrom(ctx, "", "", func(key, value string) error {
+			if isVatstoreKey(key) {
+				return errEnough
+			}
+			return load(key, value)
+		})
+		if errors.Is(err, errEnough) {
+			err = rs.ScanFrom(ctx, "", vatstoresEnd, load)
+		}
+	} else {
+		err = k.st.Scan(ctx, "", load)
+	}
 	if err != nil {
 		// Leave the keeper as it was. Not clear(k.cache): it also holds
 		// sealed writes that are not durable yet, and reads would fall

@@ -10,7 +10,7 @@ import (
 
 func vatKey(vat string) string { return "vat." + vat }
 
-func vatstoreKey(vat, key string) string { return "vs." + vat + "." + key }
+func vatstoreKey(vat, key string) string { return vatstorePrefix + vat + "." + key }
 
 // Vat reads vat's record; ok is false for an unknown (or terminated) vat.
 func (k *Keeper) Vat(vat string) (*Vat, bool) {
@@ -80,8 +80,43 @@ func (k *Keeper) Vatstore(vat string) []VatstoreEntry {
 	return out
 }
 
-// VatstoreGet reads one key of vat's vatstore.
+// VatstoreGet reads one key of vat's vatstore. Vatstores are not kept in
+// memory (see Load): the vat's worker caches what it reads.
 func (k *Keeper) VatstoreGet(vat, key string) (string, bool) { return k.get(vatstoreKey(vat, key)) }
+
+// VatstoreEntries lists up to limit entries of vat's vatstore whose keys
+// start with prefix and sort after `after`, in key order; more says that
+// more may follow the last one.
+func (k *Keeper) VatstoreEntries(vat, prefix, after string, limit int) (entries []VatstoreEntry, more bool) {
+	base := vatstoreKey(vat, "")
+	from := base + prefix
+	if after >= prefix {
+		from = base + after + "\x00"
+	}
+	found, more := k.scanRange(base+prefix, from, limit)
+	out := make([]VatstoreEntry, len(found))
+	for i, e := range found {
+		out[i] = VatstoreEntry{Key: strings.TrimPrefix(e.key, base), Value: e.value}
+	}
+	return out, more
+}
+
+// VatstoreBytes is the size of vat's vatstore, keys plus values. It reads
+// the vatstore a page at a time, holding none of it.
+func (k *Keeper) VatstoreBytes(vat string) int64 {
+	var n int64
+	after := ""
+	for {
+		page, more := k.VatstoreEntries(vat, "", after, 1000)
+		for _, e := range page {
+			n += int64(len(e.Key) + len(e.Value))
+			after = e.Key
+		}
+		if !more || len(page) == 0 {
+			return n
+		}
+	}
+}
 
 // VatstoreSet writes one key of vat's vatstore.
 func (k *Keeper) VatstoreSet(vat, key, value string) { k.set(vatstoreKey(vat, key), value) }

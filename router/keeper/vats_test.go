@@ -1,6 +1,7 @@
 package keeper
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -180,6 +181,82 @@ func TestDeleteVat(t *testing.T) {
 			if len(k.CList(vat)) != 2 || len(k.Vatstore(vat)) != 2 {
 				t.Errorf("%s lost c-list or vatstore entries: %v %v", vat, k.CList(vat), k.Vatstore(vat))
 			}
+		}
+	})
+}
+
+// VatstoreEntries, read a few at a time as a worker does, sees the same
+// entries as a whole scan at every stage of the commit pipeline.
+func TestVatstoreEntriesSeeEveryStage(t *testing.T) {
+	for _, limit := range []int{1, 2, 100} {
+		t.Run(fmt.Sprint("limit ", limit), func(t *testing.T) {
+			checkScanStages(t, scanFamily{
+				put: func(k *Keeper, i int) {
+					k.VatstoreSet("v1", fmt.Sprintf("baggage.k%d", i), fmt.Sprint(i))
+					k.VatstoreSet("v1", fmt.Sprintf("other.k%d", i), "other prefix")
+					k.VatstoreSet("v11", fmt.Sprintf("baggage.k%d", i), "other vat")
+				},
+				drop: func(k *Keeper, i int) { k.VatstoreDelete("v1", fmt.Sprintf("baggage.k%d", i)) },
+				list: func(k *Keeper) []string {
+					var out []string
+					after := ""
+					for {
+						entries, more := k.VatstoreEntries("v1", "baggage.", after, limit)
+						if len(entries) > limit {
+							panic(fmt.Sprintf("%d entries for a limit of %d", len(entries), limit))
+						}
+						for _, e := range entries {
+							if "baggage.k"+e.Value != e.Key {
+								panic("vatstore " + e.Key + " holds " + e.Value)
+							}
+							out = append(out, e.Key)
+							after = e.Key
+						}
+						if !more {
+							return out
+						}
+					}
+				},
+				name: func(i int) string { return fmt.Sprintf("baggage.k%d", i) },
+			})
+		})
+	}
+}
+
+// Load leaves vatstores in the store: they are read when their vat asks,
+// and a committed vatstore write does not stay in memory either.
+func TestLoadLeavesVatstoresInTheStore(t *testing.T) {
+	forEachStore(t, func(t *testing.T, url string) {
+		st := openStore(t, url)
+		k := New(st)
+		committed(t, k, func() {
+			k.SetVat(&Vat{ID: "v1", Name: "one"})
+			k.VatstoreSet("v1", "baggage.x", "1")
+			k.VatstoreSet("v1", "baggage.y", "2")
+		})
+		for key := range k.cache {
+			if isVatstoreKey(key) {
+				t.Errorf("committed vatstore key %s stayed in memory", key)
+			}
+		}
+		st.Close()
+		k = New(openStore(t, url))
+		if err := k.Load(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		for key := range k.cache {
+			if isVatstoreKey(key) {
+				t.Errorf("Load read vatstore key %s into memory", key)
+			}
+		}
+		if _, ok := k.Vat("v1"); !ok {
+			t.Fatal("Load missed the vat record")
+		}
+		if v, ok := k.VatstoreGet("v1", "baggage.y"); !ok || v != "2" {
+			t.Fatalf("VatstoreGet after Load = %q, %v", v, ok)
+		}
+		if _, ok := k.VatstoreGet("v1", "baggage.z"); ok {
+			t.Fatal("VatstoreGet found a key never written")
 		}
 	})
 }

@@ -26,6 +26,14 @@ type Store interface {
 	Close() error
 }
 
+// RangeScanner is implemented by a Store that can start a scan part way
+// through a prefix (both drivers do): reading a long range a page at a
+// time then costs each page alone.
+type RangeScanner interface {
+	// ScanFrom is Scan over the keys starting with prefix that are >= from.
+	ScanFrom(ctx context.Context, prefix, from string, fn func(key, value string) error) error
+}
+
 // Write is one change of a Commit: set Key to Value, or delete Key.
 type Write struct {
 	Key    string

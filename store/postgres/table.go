@@ -120,7 +120,12 @@ func (s *Store) Get(ctx context.Context, key string) (string, bool, error) {
 // Scan calls fn for every key starting with prefix, in byte order. fn may
 // use the store (see kv.Scan).
 func (s *Store) Scan(ctx context.Context, prefix string, fn func(key, value string) error) error {
-	return kv.Scan(prefix, func(from, end string, bounded bool, limit int) ([]kv.Pair, error) {
+	return s.ScanFrom(ctx, prefix, prefix, fn)
+}
+
+// ScanFrom is Scan from the first key >= from.
+func (s *Store) ScanFrom(ctx context.Context, prefix, from string, fn func(key, value string) error) error {
+	return kv.ScanFrom(prefix, from, func(from, end string, bounded bool, limit int) ([]kv.Pair, error) {
 		pairs, err := s.page(ctx, from, end, bounded, limit)
 		if err != nil {
 			return nil, fmt.Errorf("scan %q in store %s: %w", prefix, s.info.Location, err)

@@ -51,6 +51,7 @@ func Exercise(t *testing.T, newTarget func(t *testing.T) Target) {
 		{"ScanByteOrder", testScanOrder},
 		{"ScanCallbackError", testScanCallbackError},
 		{"ScanCallbackUsesStore", testScanReentrant},
+		{"ScanFrom", testScanFrom},
 		{"LargeBatch", testLargeBatch},
 		{"Wipe", testWipe},
 		{"Closed", testClosed},
@@ -312,6 +313,39 @@ func testScanOrder(t *testing.T, tg Target) {
 			t.Errorf("scan: %q has value %q", p.Key, p.Value)
 		}
 	}
+}
+
+// testScanFrom: a driver that offers driver.RangeScanner starts its scan
+// at the first key >= from, across page boundaries, never outside prefix.
+func testScanFrom(t *testing.T, tg Target) {
+	s := open(t, tg)
+	rs, ok := s.(driver.RangeScanner)
+	if !ok {
+		t.Skip("this driver does not offer ScanFrom")
+	}
+	var writes []driver.Write
+	var all []string
+	for i := range 1200 {
+		k := fmt.Sprintf("r.%05d", i)
+		writes = append(writes, set(k, k))
+		all = append(all, k)
+	}
+	commit(t, s, append(writes, set("q", ""), set("r/", ""))...)
+	from := func(prefix, from string) []string {
+		var got []string
+		err := rs.ScanFrom(context.Background(), prefix, from, func(key, _ string) error {
+			got = append(got, key)
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("ScanFrom(%q, %q): %v", prefix, from, err)
+		}
+		return got
+	}
+	sameKeys(t, "from the middle", from("r.", "r.00100"), all[100:])
+	sameKeys(t, "from between keys", from("r.", "r.00100\x00"), all[101:])
+	sameKeys(t, "from before the prefix", from("r.", "a"), all)
+	sameKeys(t, "from past the prefix", from("r.", "s"), nil)
 }
 
 func testScanCallbackError(t *testing.T, tg Target) {

@@ -51,8 +51,16 @@ type Page func(from, end string, bounded bool, limit int) ([]Pair, error)
 // may not show in the pages after it. An error from fn stops the scan and is
 // returned as it is.
 func Scan(prefix string, page Page, fn func(key, value string) error) error {
+	return ScanFrom(prefix, prefix, page, fn)
+}
+
+// ScanFrom is Scan starting at the first key >= from: a reader of a long
+// range goes on where it stopped without reading the start again.
+func ScanFrom(prefix, from string, page Page, fn func(key, value string) error) error {
 	end, bounded := PrefixEnd(prefix)
-	from := prefix
+	if from < prefix {
+		from = prefix
+	}
 	for {
 		pairs, err := page(from, end, bounded, PageSize)
 		if err != nil {
