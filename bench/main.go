@@ -6,7 +6,11 @@
 //   - cold launch of a 2-vat subcluster (workers started, buildRootObject,
 //     bootstrap) on SQLite;
 //   - kernel restart with 100 idle vats on SQLite: a new kernel over the
-//     store of a stopped one, until every vat answers PingVat.
+//     store of a stopped one, until every vat answers PingVat;
+//   - a vat whose baggage holds a durable big map store of 1,000,000
+//     entries, on SQLite: the fill, a kernel restart until the vat answers,
+//     the worker's and the kernel's memory idle and after the vat reads
+//     1,000 random keys (and how long that takes).
 //
 // make bench runs it; flags pick the sizes.
 package main
@@ -37,6 +41,8 @@ func main() {
 	roundTrips := flag.Int("round-trips", 5000, "round trips per ping-pong run")
 	launches := flag.Int("launches", 10, "cold launches to time")
 	idleVats := flag.Int("idle-vats", 100, "idle vats the kernel restart row restores")
+	bigEntries := flag.Int("big-store-entries", 1_000_000, "entries of the big store rows (0: skip them)")
+	bigOnly := flag.Bool("big-store-only", false, "run the big store rows only")
 	cpuProfile := flag.String("cpuprofile", "", "write the kernel's CPU profile of the SQLite ping-pong to this file")
 	workerProfiles := flag.String("worker-cpuprofile-dir", "", "make every vat-worker write its CPU profile into this folder")
 	soakRoundTrips := flag.Int("soak", 0, "run the garbage-collection soak instead: this many round trips")
@@ -59,13 +65,13 @@ func main() {
 		}
 		return
 	}
-	if err := run(*roundTrips, *launches, *idleVats, *pgURL); err != nil {
+	if err := run(*roundTrips, *launches, *idleVats, *bigEntries, *bigOnly, *pgURL); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(roundTrips, launches, idleVats int, pgURL string) error {
+func run(roundTrips, launches, idleVats, bigEntries int, bigOnly bool, pgURL string) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "ocap-bench-")
 	if err != nil {
@@ -74,6 +80,35 @@ func run(roundTrips, launches, idleVats int, pgURL string) error {
 	defer os.RemoveAll(dir)
 
 	fmt.Printf("%-44s %14s %s\n", "benchmark", "result", "unit")
+	if !bigOnly {
+		if err := runMain(ctx, dir, roundTrips, launches, idleVats, pgURL); err != nil {
+			return err
+		}
+	}
+	if bigEntries <= 0 {
+		return nil
+	}
+	big, err := bigStore(ctx, dir, bigEntries)
+	if err != nil {
+		return fmt.Errorf("big store of %d entries: %w", bigEntries, err)
+	}
+	row := func(name string, v float64, unit string) {
+		fmt.Printf("%-44s %14.1f %s\n", fmt.Sprintf("big store %dk: %s", bigEntries/1000, name), v, unit)
+	}
+	row("fill, 10k per delivery", big.fill.Seconds(), "s")
+	row("kernel restart until the vat answers", ms(big.restart), "ms")
+	row("worker RSS, idle", mib(big.workerIdle), "MiB")
+	row("kernel RSS, idle", mib(big.kernelIdle), "MiB")
+	row("kernel Go heap, idle", mib(int64(big.kernelHeapIdle)), "MiB")
+	row("read 1,000 random keys, one delivery", ms(big.read), "ms")
+	row("worker RSS after the reads", mib(big.workerAfter), "MiB")
+	row("kernel RSS after the reads", mib(big.kernelAfter), "MiB")
+	row("kernel Go heap after the reads", mib(int64(big.heapAfter)), "MiB")
+	return nil
+}
+
+// runMain runs the round trip, launch and restart rows.
+func runMain(ctx context.Context, dir string, roundTrips, launches, idleVats int, pgURL string) error {
 	rate, err := pingPong(ctx, "sqlite://"+filepath.Join(dir, "pingpong.db"), roundTrips)
 	if err != nil {
 		return fmt.Errorf("ping-pong on SQLite: %w", err)

@@ -115,6 +115,11 @@ func entriesBytes(store []*workerpb.VatstoreEntry) int64 {
 	return n
 }
 
+// sizeUnknown is the size of a vatstore too big to count at the start of
+// its vat (it would cost a read of it all): it is counted when the vat
+// first writes to it.
+const sizeUnknown = -1
+
 // countVatstore records the size n of the vatstore a fresh worker of vat
 // starts with.
 func (r *Router) countVatstore(vat string, n int64) {
@@ -187,6 +192,9 @@ func (r *Router) checkBudget(vat string, calls []*workerpb.Syscall) error {
 	}
 	if data > l.MaxCrankDataBytes {
 		return limitError("maxCrankDataBytes", size(l.MaxCrankDataBytes), fmt.Sprintf("its syscalls in one delivery carried %s", size(data)))
+	}
+	if r.budget.used[vat] == sizeUnknown && vsDelta != 0 {
+		r.budget.used[vat] = r.k.VatstoreBytes(vat)
 	}
 	if used := r.budget.used[vat] + vsDelta; used > l.MaxVatstoreBytes {
 		return limitError("maxVatstoreBytes", safefile.Size(l.MaxVatstoreBytes), fmt.Sprintf("its vatstore would hold %s", safefile.Size(used)))

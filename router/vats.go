@@ -47,7 +47,7 @@ func (r *Router) startVatIn(ctx context.Context, rec *vatRecord, w platform.Work
 		store[i] = &workerpb.VatstoreEntry{Key: e.Key, Value: e.Value}
 	}
 	if partial {
-		r.countVatstore(rec.ID, r.k.VatstoreBytes(rec.ID))
+		r.countVatstore(rec.ID, sizeUnknown) // counted at its first write
 	} else {
 		r.countVatstore(rec.ID, entriesBytes(store))
 	}
