@@ -2,10 +2,11 @@ package main
 
 import (
 	"fmt"
-	"strconv"
+	"math"
 	"strings"
 
 	"github.com/ocapgo/ocap"
+	"github.com/ocapgo/ocap/internal/bytesize"
 	"github.com/ocapgo/ocap/platform"
 )
 
@@ -69,18 +70,12 @@ func parseLimits(flags []string) (kernelLimits, error) {
 	return l, nil
 }
 
-// parseSize reads a positive whole number, optionally with KiB, MiB or GiB.
+// parseSize reads a limit: a positive size that fits a 32-bit int, in
+// bytesize's notation (4096, 64KiB, 8 MiB).
 func parseSize(s string) (int, error) {
-	mult := 1
-	for suffix, m := range map[string]int{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
-		if rest, ok := strings.CutSuffix(s, suffix); ok {
-			s, mult = rest, m
-			break
-		}
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n <= 0 || n > (1<<31-1)/mult {
+	n, err := bytesize.Parse(s)
+	if err != nil || n <= 0 || n > math.MaxInt32 {
 		return 0, fmt.Errorf("want a positive whole number (optionally with KiB, MiB or GiB), got %q", s)
 	}
-	return n * mult, nil
+	return int(n), nil
 }
