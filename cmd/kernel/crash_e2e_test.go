@@ -117,9 +117,15 @@ func TestCrashChainExactlyOnce(t *testing.T) {
 		if r != root {
 			t.Fatalf("after the kills the chain's root is %s, was %s", r, root)
 		}
-		testutil.WaitFor(t, testutil.Patience, fmt.Sprintf("the chain to reach step %d", crashSteps), func() bool {
-			return chainProgress(t, sock, root) == crashSteps
-		})
+		// On a busy machine the rest of the chain may take longer than any
+		// fixed bound: what must hold is that it keeps moving.
+		for seen < crashSteps {
+			n, moved := waitChainMoves(t, sock, root, seen, testutil.Patience)
+			if !moved {
+				t.Fatalf("the chain stopped at step %d of %d after the kills:\n%s", seen, crashSteps, d.stderr.String())
+			}
+			seen = n
+		}
 		finished := time.Now()
 		var rep []chainSummary
 		ok(t, sock, &rep, "send", root, "report")
