@@ -90,9 +90,14 @@ func build(ctx context.Context, abs string, conf *confinement) (*Bundle, []strin
 		MainFields:    []string{"module", "main"},
 		Target:        api.ES2017,
 		KeepNames:     true,
-		LogLevel:      api.LogLevelSilent,
-		Plugins:       []api.Plugin{builtinPlugin(), conf.plugin(), graph.plugin()},
-		Define:        implicitDefines,
+		// An inline map (without the sources' text) travels with the
+		// script wherever it is stored, so the worker can point stack
+		// traces at the vat's own files and lines.
+		Sourcemap:      api.SourceMapInline,
+		SourcesContent: api.SourcesContentExclude,
+		LogLevel:       api.LogLevelSilent,
+		Plugins:        []api.Plugin{builtinPlugin(), conf.plugin(), graph.plugin()},
+		Define:         implicitDefines,
 	})
 	if cerr != nil {
 		return nil, nil, fmt.Errorf("bundle %s: %w", abs, buildError(cerr.Errors, nil))
@@ -127,12 +132,12 @@ func build(ctx context.Context, abs string, conf *confinement) (*Bundle, []strin
 }
 
 // newBundle fills in the hash. A leading "#!" line, which esbuild keeps from
-// the entry file, is dropped: it would be a syntax error inside the worker's
-// function wrapper.
+// the entry file, is emptied: it would be a syntax error inside the worker's
+// function wrapper, and its line break stays so the source map's lines do.
 func newBundle(script, name string) *Bundle {
 	if strings.HasPrefix(script, "#!") {
 		if i := strings.IndexByte(script, '\n'); i >= 0 {
-			script = script[i+1:]
+			script = script[i:]
 		} else {
 			script = ""
 		}

@@ -4,7 +4,7 @@
 // away and the output targets ES2017, because the worker's goja engine lacks
 // some later syntax (async generators among it) that esbuild can lower.
 // Output is not minified and keeps function and class names, so stack traces
-// stay readable.
+// stay readable, and carries a source map to the vat's own files.
 //
 // # Output contract
 //
@@ -31,6 +31,13 @@
 //     runs; the worker's __ocap_require returns that module's exports object.
 //     Named imports read properties of that object (esbuild's CommonJS
 //     interop), so the object must carry every name vat code imports.
+//
+//   - It ends with an inline source map, a
+//     "//# sourceMappingURL=data:application/json;base64,..." comment
+//     whose sources are named relative to the entry file's folder and
+//     carry no text; the worker maps the vat's stack frames through it.
+//     A "#!" line esbuild keeps from the entry is emptied, not removed,
+//     so the map's line numbers hold.
 //
 //   - A free (undeclared, unimported) reference to makeDefaultExo, as the
 //     kernel guide's counter and service examples make, reads

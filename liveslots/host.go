@@ -145,6 +145,9 @@ func (v *Vat) newHost() *goja.Object {
 	set("calleeAt", func(c goja.FunctionCall) goja.Value {
 		return v.rt.ToValue(v.calleeAt(c.Argument(0).String()))
 	})
+	set("vatStack", func(c goja.FunctionCall) goja.Value {
+		return v.rt.ToValue(v.vatStack(c.Argument(0).String()))
+	})
 	set("propertyAt", func(c goja.FunctionCall) goja.Value {
 		return v.rt.ToValue(v.propertyAt(c.Argument(0).String()))
 	})

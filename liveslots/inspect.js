@@ -123,12 +123,16 @@
     }
   };
 
-  // formatArgs is console's rendering: strings as they are, the rest inspected.
+  // formatArgs is console's rendering: strings as they are, errors with
+  // their stacks (as Node's console prints them), the rest inspected.
   const formatArgs = args => {
     let line = '';
     for (let i = 0; i < args.length; i += 1) {
       if (i > 0) line += ' ';
-      line += typeof args[i] === 'string' ? args[i] : inspect(args[i]);
+      const arg = args[i];
+      if (typeof arg === 'string') line += arg;
+      else if (arg instanceof Error) line += stackText(arg);
+      else line += inspect(arg);
     }
     return line;
   };
@@ -181,8 +185,25 @@
     return inspect(e);
   };
 
+  // stackText is errorText followed by the frames of e's stack that lie in
+  // the vat's own code, at their places in the vat's source files (the
+  // host maps them through the bundle's source map).
+  const stackText = e => {
+    const text = errorText(e);
+    try {
+      const stack = readData(e, 'stack');
+      if (typeof stack !== 'string') return text;
+      const mapped = lib.host.vatStack(stack);
+      const frames = mapped.indexOf('\n');
+      return frames < 0 ? text : text + mapped.slice(frames);
+    } catch (_) {
+      return text;
+    }
+  };
+
   lib.inspect = inspect;
   lib.errorText = errorText;
+  lib.stackText = stackText;
   lib.engineMessage = engineMessage;
   lib.formatArgs = formatArgs;
   lib.setInspectIface = fn => {

@@ -172,7 +172,7 @@
       typeof x.then === 'function');
 
   const logSendOnlyFailure = (method, targetVref, e) =>
-    host.log('warn', '', `send-only ${String(method)} to ${targetVref} failed: ${errorText(e)}`);
+    host.log('warn', '', `send-only ${String(method)} to ${targetVref} failed: ${lib.stackText(e)}`);
 
   // message calls the method right away: the delivery starts on an empty
   // job queue, so this cannot be told apart from E's "later turn", and it

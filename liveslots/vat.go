@@ -3,6 +3,7 @@ package liveslots
 import (
 	"errors"
 	"fmt"
+	"github.com/go-sourcemap/sourcemap"
 	"sync/atomic"
 
 	"github.com/dop251/goja"
@@ -45,6 +46,9 @@ type Vat struct {
 	// expression that failed (see calleeAt).
 	bundleName   string
 	bundleSource string
+	// Its source map, for stack traces (see vatStack).
+	sourceMapRead bool
+	sourceMapped  *sourcemap.Consumer
 
 	// Endowments and the event loop their callbacks come back through.
 	makeGlobals  endowments.Factory
