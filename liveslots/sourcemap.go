@@ -28,8 +28,15 @@ func (v *Vat) sourceMap() *sourcemap.Consumer {
 }
 
 // parseSourceMap reads the inline source map at the end of a bundle. Only
-// an inline one is read: the worker opens no file a vat names.
-func parseSourceMap(name, src string) *sourcemap.Consumer {
+// an inline one is read: the worker opens no file a vat names. A map is
+// the vat's own data (a prebuilt bundle may carry any): one the parser
+// chokes on is no map.
+func parseSourceMap(name, src string) (sm *sourcemap.Consumer) {
+	defer func() {
+		if recover() != nil {
+			sm = nil
+		}
+	}()
 	i := strings.LastIndex(src, "\n"+sourceMapPrefix)
 	if i < 0 {
 		return nil
@@ -42,8 +49,7 @@ func parseSourceMap(name, src string) *sourcemap.Consumer {
 	if err != nil {
 		return nil
 	}
-	sm, err := sourcemap.Parse(name, data)
-	if err != nil {
+	if sm, err = sourcemap.Parse(name, data); err != nil {
 		return nil
 	}
 	return sm
@@ -54,7 +60,12 @@ func parseSourceMap(name, src string) *sourcemap.Consumer {
 // the source map gives them, and frames in the worker's own scripts
 // (liveslots, the endowments) are left out, as they say nothing about the
 // vat's code. The first line, the error's name and message, stays.
-func (v *Vat) vatStack(stack string) string {
+func (v *Vat) vatStack(stack string) (mapped string) {
+	defer func() {
+		if recover() != nil { // a malformed map: the stack as goja gave it
+			mapped = stack
+		}
+	}()
 	lines := strings.Split(stack, "\n")
 	out := lines[:1]
 	sm := v.sourceMap()
