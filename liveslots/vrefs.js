@@ -255,10 +255,10 @@
     };
 
     // resolve makes the resolve syscall for a promise this vat decides.
-    // An error that leaves the vat is logged with its stack, as SwingSet's
-    // liveslots does: the receiver sees only its name and message.
+    // An error that leaves the vat is logged with its stack, at debug, as
+    // SwingSet's liveslots logs it: the receiver sees only name and message.
     const resolve = (vref, rejected, value, what) => {
-      if (rejected && value instanceof Error) host.log('info', '', `${what} rejected: ${lib.stackText(value)}`);
+      if (rejected && value instanceof Error) host.log('debug', '', `${what} rejected: ${lib.stackText(value)}`);
       const settlement = encodeSettlement(rejected, value, what);
       forget(vref);
       host.resolve(vref, settlement.rejected, settlement.data.body, settlement.data.slots);
