@@ -86,3 +86,25 @@ func TestCompletion(t *testing.T) {
 		}
 	}
 }
+
+// kernel run shows what its vats print by default, and the kernel's own
+// lines only from warn; --log-level sets one level for both.
+func TestRunShowsVatConsole(t *testing.T) {
+	db := storetest.SQLiteURL(t)
+	code, out, errOut := runInProcess(t, "run", "--db", db, clusterPath("chatty.json"), "--call", "say", "hi")
+	if code != 0 || out != "\"hi\"\n" {
+		t.Fatalf("exit %d, stdout %q, stderr %s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "chatty says hi") || !strings.Contains(errOut, "chatty is up") {
+		t.Errorf("the vat's console lines are not on stderr:\n%s", errOut)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(errOut), "\n") {
+		if strings.Contains(line, "[INFO]") && !strings.Contains(line, "vatName=chatty") {
+			t.Errorf("a kernel line below warn is shown: %s", line)
+		}
+	}
+	code, _, errOut = runInProcess(t, "run", "--db", db, "--log-level", "warn", clusterPath("chatty.json"), "--call", "say", "hi")
+	if code != 0 || strings.Contains(errOut, "chatty says hi") {
+		t.Errorf("--log-level warn: exit %d, stderr shows info lines:\n%s", code, errOut)
+	}
+}

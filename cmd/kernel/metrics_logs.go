@@ -31,11 +31,25 @@ func newLogger(stderr io.Writer, level, def string, json bool) hclog.InterceptLo
 	if level == "" {
 		level = def
 	}
+	return buildLogger(stderr, hclog.LevelFromString(level), json, nil)
+}
+
+// newVatLogger is newLogger with two levels: lines a vat wrote (its
+// console, its logger, liveslots' warnings about it, all tagged vatName)
+// from vatLevel, the kernel's own from kernelLevel.
+func newVatLogger(stderr io.Writer, vatLevel, kernelLevel hclog.Level, json bool) hclog.InterceptLogger {
+	return buildLogger(stderr, min(vatLevel, kernelLevel), json, func(level hclog.Level, _ string, args ...any) bool {
+		return level < kernelLevel && !fromVat(args)
+	})
+}
+
+func buildLogger(stderr io.Writer, level hclog.Level, json bool, exclude func(hclog.Level, string, ...any) bool) hclog.InterceptLogger {
 	opts := &hclog.LoggerOptions{
 		Name:       "ocap",
 		Output:     stderr,
-		Level:      hclog.LevelFromString(level),
+		Level:      level,
 		JSONFormat: json,
+		Exclude:    exclude,
 		// Shared with workerStderr's logger, which writes to the same
 		// output: lines never interleave.
 		Mutex: new(sync.Mutex),
@@ -43,6 +57,17 @@ func newLogger(stderr io.Writer, level, def string, json bool) hclog.InterceptLo
 	l := hclog.NewInterceptLogger(opts)
 	l.RegisterSink(newWorkerStderr(opts))
 	return l
+}
+
+// fromVat reports whether a line's fields carry vatName, which liveslots
+// tags every line a vat writes with.
+func fromVat(args []any) bool {
+	for i := 0; i+1 < len(args); i += 2 {
+		if k, _ := args[i].(string); k == "vatName" {
+			return true
+		}
+	}
+	return false
 }
 
 // workerStderr keeps the raw lines of a worker's stderr in the kernel log.

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/spf13/cobra"
 
 	"github.com/ocapgo/ocap"
@@ -32,6 +33,9 @@ func init() {
 type runFlags struct {
 	db, name, call, logLevel, logFormat, timeout string
 	prune                                        bool
+	// levelSet: --log-level was given. Without it the vats' own lines
+	// (console.log is info) show, and the kernel's only from warn.
+	levelSet bool
 }
 
 func runCommand(_ verb, out streams) *cobra.Command {
@@ -52,6 +56,7 @@ func runCommand(_ verb, out streams) *cobra.Command {
 	deliveryTimeoutFlag(fs, &f.timeout)
 	logFlags(fs, &f.logLevel, &f.logFormat, "warn")
 	c.RunE = func(c *cobra.Command, pos []string) error {
+		f.levelSet = c.Flags().Changed("log-level")
 		return runCluster(f, c.Flags().Changed("call"), pos, out)
 	}
 	return c
@@ -86,6 +91,9 @@ func runCluster(f runFlags, hasCall bool, pos []string, out streams) error {
 		return err
 	}
 	logger := newLogger(stderr, f.logLevel, "warn", jsonLogs)
+	if !f.levelSet {
+		logger = newVatLogger(stderr, hclog.Info, hclog.Warn, jsonLogs)
+	}
 
 	cfg, err := ocap.LoadClusterConfig(path)
 	if err != nil {
