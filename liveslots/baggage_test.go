@@ -9,7 +9,9 @@ import (
 
 func TestBaggageFirstStartInitializes(t *testing.T) {
 	_, res := startVatFile(t, "baggage.js", nil, nil)
-	expectSyscalls(t, describeAll(res.Syscalls), `vatstoreSet baggage.counter {"body":"#0","slots":[]}`)
+	expectSyscalls(t, describeAll(res.Syscalls),
+		`vatstoreSet vom.pindexed 1`, // the presence index is kept from the first write
+		`vatstoreSet baggage.counter {"body":"#0","slots":[]}`)
 }
 
 func TestBaggageOperations(t *testing.T) {
@@ -33,6 +35,7 @@ func TestBaggageOperations(t *testing.T) {
 	expectSyscalls(t, call(t, v, `#["has",["rec"]]`), `resolve p-1 ok #false []`)
 	// A presence is stored by its vref and comes back as the same object.
 	expectSyscalls(t, call(t, v, `#["init",["friend","$0.Alleged: svc"]]`, "o-4"),
+		`vatstoreSet vom.pi.baggage.friend o-4`,
 		`vatstoreSet baggage.friend {"body":"#\"$0.Alleged: svc\"","slots":["o-4"]}`,
 		`resolve p-1 ok #"$0.Alleged: svc" [o-4]`)
 	expectSyscalls(t, call(t, v, `#["same",["friend","$0"]]`, "o-4"), `resolve p-1 ok #true []`)
@@ -66,6 +69,8 @@ func TestBaggageSurvivesRestart(t *testing.T) {
 		{Key: "baggage.counter", Value: `{"body":"#41","slots":[]}`},
 		{Key: "baggage.friend", Value: `{"body":"#\"$0.Alleged: svc\"","slots":["o-3"]}`},
 		{Key: "idCounters", Value: `{"exportID":7,"promiseID":12}`},
+		{Key: "vom.pi.baggage.friend", Value: "o-3"},
+		{Key: "vom.pindexed", Value: "1"},
 	}
 	v, res := startVatFile(t, "baggage.js", nil, snapshot)
 	expectSyscalls(t, describeAll(res.Syscalls)) // counter already there: no write
@@ -79,4 +84,24 @@ func TestBaggageSurvivesRestart(t *testing.T) {
 	expectSyscalls(t, call(t, v, `#["makeLocal",[]]`),
 		`resolve p-1 ok #"$0.Alleged: fresh" [o+7]`,
 		`vatstoreSet idCounters {"exportID":8,"promiseID":12}`)
+}
+
+// A vatstore kept before the presence index is read whole once, at start,
+// and indexed; later starts read the index only.
+func TestVatstoreWithoutIndexIsIndexedOnce(t *testing.T) {
+	snapshot := []*workerpb.VatstoreEntry{
+		{Key: "baggage.counter", Value: `{"body":"#41","slots":[]}`},
+		{Key: "baggage.friend", Value: `{"body":"#\"$0.Alleged: svc\"","slots":["o-3"]}`},
+		{Key: "baggage.pair", Value: `{"body":"#[\"$0.Alleged: svc\",\"$1.Alleged: other\"]","slots":["o-3","o-5"]}`},
+	}
+	v, res := startVatFile(t, "baggage.js", nil, snapshot)
+	expectSyscalls(t, describeAll(res.Syscalls),
+		`vatstoreSet vom.pi.baggage.friend o-3`,
+		`vatstoreSet vom.pi.baggage.pair o-3,o-5`,
+		`vatstoreSet vom.pindexed 1`)
+	// Overwriting an entry keeps its index entry in step.
+	expectSyscalls(t, call(t, v, `#["set",["pair",1]]`),
+		`vatstoreDelete vom.pi.baggage.pair`,
+		`vatstoreSet baggage.pair {"body":"#1","slots":[]}`,
+		`resolve p-1 ok #"#undefined" []`)
 }

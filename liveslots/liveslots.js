@@ -75,20 +75,8 @@
   const startVat = (buildFn, paramsBody, paramsSlots) => {
     if (started) throw Error('the vat was already started');
     started = true;
-    // The collector counts the presences vatstore data holds (vrefs.js):
-    // it reads every entry once at start, a page at a time.
-    function* everyEntry() {
-      let after = '';
-      for (;;) {
-        const { entries, more } = host.vatstoreNextEntries('', after, 1000);
-        for (const entry of entries) {
-          after = entry[0];
-          yield entry;
-        }
-        if (!more || entries.length === 0) return;
-      }
-    }
-    const tracked = vrefs.trackVatstore(everyEntry(), host);
+    // The collector counts the presences vatstore data holds (vrefs.js).
+    const tracked = vrefs.trackVatstore(host);
     vatstore = makeVatstore({
       vatstoreGet: key => host.vatstoreGet(key),
       vatstoreNextEntries: (prefix, after, limit) => host.vatstoreNextEntries(prefix, after, limit),

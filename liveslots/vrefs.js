@@ -346,10 +346,12 @@
       }
       return found.size === 0 ? undefined : [...found];
     };
-    const countVdata = (key, value) => {
+    // countVdata records what entry key now names (read from its value,
+    // or given as known) and answers it.
+    const countVdata = (key, value, known) => {
       const old = keyRefs.get(key);
-      const now = value === undefined ? undefined : presencesIn(key, value);
-      if (old === undefined && now === undefined) return;
+      const now = known !== undefined ? known : value === undefined ? undefined : presencesIn(key, value);
+      if (old === undefined && now === undefined) return undefined;
       if (now === undefined) keyRefs.delete(key);
       else keyRefs.set(key, now);
       if (now !== undefined) {
@@ -366,19 +368,67 @@
           }
         }
       }
+      return now;
     };
-    // trackVatstore counts the presences of a vat's vatstore (its entries
-    // at start) and returns the syscalls its later writes go through.
-    const trackVatstore = (entries, syscall) => {
-      for (const [key, value] of entries) countVdata(key, value);
+    // The counts are rebuilt at start from an index the vat keeps in its
+    // own vatstore: vom.pi.<key> lists the presences entry <key> names, for
+    // the entries that name any. Start-up reads the index, not every entry
+    // (a big store may hold millions that name none). A vatstore from
+    // before the index is read whole once and indexed.
+    const indexPrefix = 'vom.pi.';
+    const indexedMark = 'vom.pindexed';
+    const readPages = function* (store, prefix) {
+      let after = '';
+      for (;;) {
+        const { entries, more } = store.vatstoreNextEntries(prefix, after, 1000);
+        for (const entry of entries) {
+          after = entry[0];
+          yield entry;
+        }
+        if (!more || entries.length === 0) return;
+      }
+    };
+    const setIndex = (store, key, old, now) => {
+      const was = old === undefined ? '' : old.join(',');
+      const is = now === undefined ? '' : now.join(',');
+      if (was === is) return;
+      if (is === '') store.vatstoreDelete(indexPrefix + key);
+      else store.vatstoreSet(indexPrefix + key, is);
+    };
+    // trackVatstore counts the presences of a vat's vatstore and returns
+    // the syscalls its later writes go through, which keep the index. A
+    // new vat's vatstore is empty, so indexed; it is marked so with its
+    // first write of an entry that could name a presence (other entries
+    // need no index).
+    const trackVatstore = store => {
+      let marked = store.vatstoreGet(indexedMark) !== undefined;
+      if (marked) {
+        for (const [key, list] of readPages(store, indexPrefix)) {
+          countVdata(key.slice(indexPrefix.length), undefined, list.split(','));
+        }
+      } else {
+        for (const [key, value] of readPages(store, '')) {
+          setIndex(store, key, undefined, countVdata(key, value));
+          marked = true;
+        }
+        if (marked) store.vatstoreSet(indexedMark, '1');
+      }
+      const write = (key, value) => {
+        if (!marked && holdsCapData(key)) {
+          marked = true;
+          store.vatstoreSet(indexedMark, '1');
+        }
+        const old = keyRefs.get(key);
+        setIndex(store, key, old, countVdata(key, value));
+      };
       return {
         vatstoreSet: (key, value) => {
-          countVdata(key, value);
-          syscall.vatstoreSet(key, value);
+          write(key, value);
+          store.vatstoreSet(key, value);
         },
         vatstoreDelete: key => {
-          countVdata(key, undefined);
-          syscall.vatstoreDelete(key);
+          write(key, undefined);
+          store.vatstoreDelete(key);
         },
       };
     };

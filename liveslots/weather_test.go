@@ -53,6 +53,8 @@ func TestSeedWeatherVat(t *testing.T) {
 	}
 	step(v, messageDelivery("o+0", capdata(
 		`#["bootstrap",[{},{"weatherService":"$0.Alleged: weatherService"}]]`, "o-1"), "p-1"),
+		`vatstoreSet vom.pindexed 1`,
+		`vatstoreSet vom.pi.baggage.weatherService o-1`,
 		`vatstoreSet baggage.weatherService {"body":"#\"$0.Alleged: weatherService\"","slots":["o-1"]}`,
 		`resolve p-1 ok #"#undefined" []`)
 	step(v, messageDelivery("o+0", capdata(`#["getWeatherReport",["Paris"]]`), "p-2"),
