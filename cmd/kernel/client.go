@@ -41,8 +41,8 @@ func init() {
 		"kernel status --wait=30s --output table", 0, 0, statusVerb)
 	clientVerb("subclusters", "[--output json|table]", "print the live subclusters",
 		"kernel subclusters", 0, 0, subclustersVerb)
-	clientVerb("system-root", "NAME", "print the root kref of the system subcluster NAME (from serve --system)",
-		"kernel system-root hello", 1, 1, noFlags(systemRootVerb))
+	clientVerb("system-root", "[--raw] NAME", "print the root kref of the system subcluster NAME (from serve --system)",
+		"kernel system-root --raw hello", 1, 1, systemRootVerb)
 	clientVerb("terminate", "SUBCLUSTER_ID", "terminate a subcluster: its workers are killed and its vats removed",
 		"kernel terminate s2", 1, 1, noFlags(terminateVerb))
 	clientVerb("ping-vat", "VAT_ID", `ping a vat's worker; prints "pong"`,
@@ -258,9 +258,6 @@ func callVerb(call func(ctx context.Context, c *control.Client, arg string) (any
 var (
 	subclustersVerb = listVerb((*control.Client).Subclusters, printSubclustersTable)
 
-	systemRootVerb = callVerb(func(ctx context.Context, c *control.Client, name string) (any, error) {
-		return c.SystemRoot(ctx, name)
-	})
 	terminateVerb = callVerb(func(ctx context.Context, c *control.Client, id string) (any, error) {
 		return control.TerminateResponse{SubclusterID: id, Terminated: true}, c.Terminate(ctx, id)
 	})
@@ -280,6 +277,25 @@ var (
 		return control.TerminateVatResponse{VatID: id, Terminated: true}, c.TerminateVat(ctx, id)
 	})
 )
+
+// systemRootVerb prints a system subcluster's root kref, as a JSON string
+// or, with --raw, bare (for $(...) in a shell).
+func systemRootVerb(fs *pflag.FlagSet) clientRun {
+	raw := fs.Bool("raw", false, "print the kref without JSON quotes")
+	return func(c *control.Client, pos []string, stdout io.Writer) error {
+		ctx, cancel := callContext()
+		defer cancel()
+		kref, err := c.SystemRoot(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		if *raw {
+			_, err = fmt.Fprintln(stdout, kref)
+			return err
+		}
+		return printJSON(stdout, kref)
+	}
+}
 
 // resetVerb wipes the daemon's state, only when --yes says the caller
 // means it: there is no undo.
@@ -304,6 +320,13 @@ func stopVerb(c *control.Client, _ []string, stdout io.Writer) error {
 	ctx, cancel := callContext()
 	defer cancel()
 	ack, err := c.Stop(ctx)
+	if errors.Is(err, control.ErrNoDaemon) {
+		// What is asked holds already, as systemctl stop of a stopped unit.
+		return printJSON(stdout, struct {
+			Stopped bool   `json:"stopped"`
+			Note    string `json:"note"`
+		}{true, "no kernel daemon at " + c.Socket})
+	}
 	if err != nil {
 		return err
 	}

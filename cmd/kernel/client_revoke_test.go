@@ -20,6 +20,9 @@ func TestClientRevokeRestartReset(t *testing.T) {
 		d.waitReady()
 		var root string
 		ok(t, sock, &root, "system-root", "hello")
+		if r := kernelCmd(t, "system-root", "--socket", sock, "--raw", "hello"); r.code != 0 || r.stdout != root+"\n" {
+			t.Fatalf("system-root --raw: %s; want %q", r, root)
+		}
 		if out := ok(t, sock, nil, "send", root, "counts"); out != `{"bootstraps":1,"starts":1}` {
 			t.Fatalf("counts at start: %s", out)
 		}

@@ -128,12 +128,19 @@ func rawRequest(t *testing.T, sock, method, path, body string) (int, []byte) {
 // start a daemon.
 func TestClientNoDaemon(t *testing.T) {
 	sock := filepath.Join(shortDir(t), "none.sock")
-	for _, args := range [][]string{{"status"}, {"send", "ko1", "hello"}, {"stop"}} {
+	for _, args := range [][]string{{"status"}, {"send", "ko1", "hello"}} {
 		msg := fails(t, sock, args...)
 		want := "kernel " + args[0] + ": no kernel daemon at " + sock + ": start one with 'kernel serve'"
 		if msg != want {
 			t.Errorf("kernel %s with no daemon:\n got %q\nwant %q", args[0], msg, want)
 		}
+	}
+	// Stopping what is not running succeeds, saying so.
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"stop", "--socket", sock}, &stdout, &stderr)
+	want := `{"stopped":true,"note":"no kernel daemon at ` + sock + `"}` + "\n"
+	if code != 0 || stdout.String() != want {
+		t.Errorf("kernel stop with no daemon: exit %d, stdout %q, stderr %q; want exit 0, %q", code, stdout.String(), stderr.String(), want)
 	}
 }
 
