@@ -60,7 +60,10 @@ func ExampleKernel_RegisterKernelServiceObject() {
 	if err != nil {
 		panic(err)
 	}
-	sum, _ := out.Unmarshal()
+	var sum int
+	if err := out.Decode(&sum); err != nil {
+		panic(err)
+	}
 	fmt.Println(sum)
 	// Output: 5
 }
