@@ -86,6 +86,48 @@ func ParseLimits(creationOptions map[string]any) (Limits, error) {
 type budgets struct {
 	limits map[string]Limits
 	used   map[string]int64
+	// sizes holds, per vat, the size (key plus value, 0: absent) of the
+	// vatstore entries it wrote lately: overwriting a hot entry (a counter
+	// in baggage) then needs no read of the old value from the store.
+	sizes map[string]map[string]int
+}
+
+// maxKnownSizes bounds budgets.sizes per vat.
+const maxKnownSizes = 1024
+
+// knownSize answers what budgets.sizes holds for vat's key.
+func (b *budgets) knownSize(vat, key string) (int, bool) {
+	n, ok := b.sizes[vat][key]
+	return n, ok
+}
+
+// rememberSizes records the sizes a delivery of vat left (-1: deleted),
+// forgetting others at random beyond maxKnownSizes.
+func (b *budgets) rememberSizes(vat string, written map[string]int) {
+	if b.sizes == nil {
+		b.sizes = map[string]map[string]int{}
+	}
+	m := b.sizes[vat]
+	if m == nil {
+		m = map[string]int{}
+		b.sizes[vat] = m
+	}
+	for key, n := range written {
+		m[key] = max(n, 0)
+	}
+	for key := range m {
+		if len(m) <= maxKnownSizes {
+			break
+		}
+		delete(m, key)
+	}
+}
+
+// forget drops what the budgets hold about vat.
+func (b *budgets) forget(vat string) {
+	delete(b.limits, vat)
+	delete(b.used, vat)
+	delete(b.sizes, vat)
 }
 
 // vatLimits are vat's limits: its creationOptions over the kernel's.
@@ -128,6 +170,7 @@ func (r *Router) countVatstore(vat string, n int64) {
 	}
 	r.budget.used[vat] = n
 	delete(r.budget.limits, vat) // read again: a restart may follow a new config
+	delete(r.budget.sizes, vat)  // a crank the last worker left unfinished wrote nothing
 }
 
 // limitError names the limit a vat broke, its value, and what the vat did.
@@ -150,6 +193,9 @@ func (r *Router) checkBudget(vat string, calls []*workerpb.Syscall) error {
 	oldSize := func(key string) int {
 		if n, ok := sizes[key]; ok {
 			return max(n, 0)
+		}
+		if n, ok := r.budget.knownSize(vat, key); ok {
+			return n
 		}
 		if v, ok := r.k.VatstoreGet(vat, key); ok {
 			return len(key) + len(v)
@@ -203,6 +249,9 @@ func (r *Router) checkBudget(vat string, calls []*workerpb.Syscall) error {
 		r.budget.used = map[string]int64{}
 	}
 	r.budget.used[vat] += vsDelta
+	if len(sizes) > 0 {
+		r.budget.rememberSizes(vat, sizes)
+	}
 	return nil
 }
 

@@ -206,6 +206,7 @@ func (r *Router) terminateVat(id, reason string) {
 		}
 	}
 	r.k.DeleteVat(id)
+	r.budget.forget(id)
 	r.viewChanged()
 	r.dropFromSubcluster(rec.Subcluster, id, reason)
 }
