@@ -26,16 +26,17 @@ run: build
 
 # test runs every package's tests under the race detector: the kernel is
 # concurrent (crank loop, worker streams, service calls, scrapes) and a
-# race is a bug whether or not a test notices it. The vat-workers the
-# other end-to-end tests start are race-built too, so the worker's stream,
-# event loop and endowments are checked in real use. A worker has no test
-# to fail and gets no environment from the kernel, so it runs through a
-# wrapper that sends its race reports to $(RACE_REPORTS) (keeping its
-# command line, which tests look for), and any report fails the run.
-# cmd/kernel's daemon tests, beside them, start plain workers and a plain
-# kernel binary: they are about crashes and restarts, and race-built
-# processes made them three times slower (the crash test's chain alone
-# took two minutes).
+# race is a bug whether or not a test notices it. The tests about the
+# worker itself (platform's, and the end-to-end tests of timers, fetch, io
+# channels, services, garbage collection and vatstore reads: see
+# raceWorkerTests) start race-built vat-workers, so the worker's stream,
+# event loop and endowments are checked in real use; the rest start plain
+# ones, as race-built goja is several times slower (with it everywhere the
+# root package alone took nine minutes). A worker has no test to fail and
+# gets no environment from the kernel, so it runs through a wrapper that
+# sends its race reports to $(RACE_REPORTS) (keeping its command line,
+# which tests look for), and any report fails the run. cmd/kernel's daemon
+# tests, beside them, start plain workers and a plain kernel binary.
 RACE_REPORTS := $(BIN)/race-reports
 RACE_WORKER  := $(BIN)/race/vat-worker
 GOTEST       := $(GO) test -race -count=1 -timeout 15m
@@ -46,7 +47,8 @@ test: build lint-deploy
 	@printf '#!/bin/bash\nGORACE=log_path=%s/race exec -a "$$0" %s "$$@"\n' \
 		$(RACE_REPORTS) $(BIN)/race/bin/vat-worker > $(RACE_WORKER) && chmod +x $(RACE_WORKER)
 	OCAP_WORKER_PATH=$(BIN)/vat-worker $(GOTEST) ./cmd/kernel & daemons=$$!; \
-	OCAP_WORKER_PATH=$(RACE_WORKER) $(GOTEST) $$($(GO) list ./... | grep -v '/cmd/kernel$$'); status=$$?; \
+	OCAP_WORKER_PATH=$(BIN)/vat-worker OCAP_RACE_WORKER_PATH=$(RACE_WORKER) \
+		$(GOTEST) $$($(GO) list ./... | grep -v '/cmd/kernel$$'); status=$$?; \
 	wait $$daemons || status=1; \
 	if ls $(RACE_REPORTS)/race.* >/dev/null 2>&1; then \
 		echo "data races in vat-workers:"; cat $(RACE_REPORTS)/race.*; exit 1; \

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -38,6 +39,20 @@ func startKernel(t *testing.T, url string, opts ocap.Options) *kernelEnv {
 	return e
 }
 
+// raceWorkerTests run their vats in race-built workers: the worker's
+// stream, event loop, timers, fetch, io channels, kernel services, garbage
+// collection and vatstore reads in real use, under the race detector. The
+// others run plain workers: race-built goja is several times slower, and
+// with it everywhere this package took nine minutes.
+var raceWorkerTests = regexp.MustCompile(`^Test(Endow|TwoVatsInTwoProcesses|Pipelining|IOChannels|KernelServices|DroppedImportsAreRetiredEndToEnd|DurableKindsSurviveRestarts|BigStoreReadOnDemand)`)
+
+func workerFor(t *testing.T) string {
+	if raceWorkerTests.MatchString(t.Name()) {
+		return testutil.RaceWorkerPath(t)
+	}
+	return testutil.WorkerPath(t)
+}
+
 func (e *kernelEnv) open() {
 	e.t.Helper()
 	ctx := context.Background()
@@ -48,7 +63,7 @@ func (e *kernelEnv) open() {
 	logger := hclog.New(&hclog.LoggerOptions{Name: "test", Output: e.logs, Level: hclog.Trace, JSONFormat: true})
 	opts := e.opts
 	opts.Logger = logger
-	k, err := ocap.Make(ctx, platform.New(platform.Options{WorkerPath: testutil.WorkerPath(e.t), Logger: logger}), db, opts)
+	k, err := ocap.Make(ctx, platform.New(platform.Options{WorkerPath: workerFor(e.t), Logger: logger}), db, opts)
 	if err != nil {
 		db.Close()
 		e.t.Fatalf("making kernel: %v\nlogs:\n%s", err, e.logs.String())

@@ -14,7 +14,7 @@ import (
 
 // TestRealWorkerBinary launches cmd/vat-worker itself.
 func TestRealWorkerBinary(t *testing.T) {
-	opts := Options{WorkerPath: testutil.WorkerPath(t), Logger: testutil.Logger(t)}
+	opts := Options{WorkerPath: testutil.RaceWorkerPath(t), Logger: testutil.Logger(t)}
 	s := New(opts)
 	t.Cleanup(func() { _ = s.Close() })
 	w := launch(t, s, "v1")
@@ -50,7 +50,7 @@ const spinBundle = `var __ocapVat = (() => {
 // spins past StartVat's limit and answers it, instead of being killed by
 // the kernel, whose own wait here is far longer.
 func TestRealWorkerEnforcesTheTimeLimit(t *testing.T) {
-	s := New(Options{WorkerPath: testutil.WorkerPath(t), Logger: testutil.Logger(t)})
+	s := New(Options{WorkerPath: testutil.RaceWorkerPath(t), Logger: testutil.Logger(t)})
 	t.Cleanup(func() { _ = s.Close() })
 	w := launch(t, s, "v1")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -82,7 +82,7 @@ func TestRealWorkerEnforcesTheTimeLimit(t *testing.T) {
 // TestRealWorkerBinaryByHand runs vat-worker without the kernel: it must
 // say what it is and fail.
 func TestRealWorkerBinaryByHand(t *testing.T) {
-	out, err := exec.Command(testutil.WorkerPath(t)).CombinedOutput()
+	out, err := exec.Command(testutil.RaceWorkerPath(t)).CombinedOutput()
 	var exitErr *exec.ExitError
 	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 1 {
 		t.Fatalf("vat-worker run by hand: %v\n%s", err, out)

@@ -30,7 +30,7 @@ func startVatIn(t *testing.T, w Worker, start *workerpb.StartVat) *workerpb.Deli
 // has no_new_privs, a seccomp filter and no capabilities, as the kernel
 // sees it from outside, and says so in its StartVat answer.
 func TestWorkerStatusShowsTheSandbox(t *testing.T) {
-	s := New(Options{WorkerPath: testutil.WorkerPath(t), Logger: testutil.Logger(t)})
+	s := New(Options{WorkerPath: testutil.RaceWorkerPath(t), Logger: testutil.Logger(t)})
 	t.Cleanup(func() { _ = s.Close() })
 	w := launch(t, s, "v1")
 	r := startVatIn(t, w, &workerpb.StartVat{VatId: "v1", Name: "spin", Bundle: spinBundle, MemoryLimitBytes: 256 << 20})

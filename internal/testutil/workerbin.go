@@ -22,6 +22,18 @@ var workerBin struct {
 	err  error
 }
 
+// RaceWorkerPath returns a race-built vat-worker for the tests that check
+// the worker's own concurrency in real use: $OCAP_RACE_WORKER_PATH if set
+// (make test sets it), else WorkerPath. Race-built goja is several times
+// slower, so the other tests run plain workers.
+func RaceWorkerPath(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv("OCAP_RACE_WORKER_PATH"); p != "" {
+		return p
+	}
+	return WorkerPath(t)
+}
+
 // WorkerPath returns the vat-worker binary for tests: $OCAP_WORKER_PATH if
 // set, else ./cmd/vat-worker built once per test process. The build goes to
 // a per-user cache folder named after the module root, so that later runs
