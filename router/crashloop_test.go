@@ -23,6 +23,9 @@ func TestCrashLoopTerminates(t *testing.T) {
 	for n := 1; n < 4; n++ {
 		h.l.Worker("v1").Exit(fmt.Sprintf("crash %d", n))
 		testutil.WaitFor(t, liveness, fmt.Sprintf("alice's restart %d", n), func() bool { return h.l.Launched("v1") == n+1 })
+		// Started, not only launched: a worker killed during its startVat
+		// fails the restart itself, which is another way to end.
+		h.mustCall(sc.Root, "hello")
 	}
 	h.l.Worker("v1").Exit("crash 4")
 	testutil.WaitFor(t, liveness, "alice's termination", func() bool {

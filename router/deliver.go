@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ocapgo/ocap/marshal"
@@ -139,13 +140,11 @@ func (r *Router) deliver(vat string, d *workerpb.Delivery) error {
 	}
 	// Stopping the kernel lets the crank in progress finish: only the
 	// delivery's own time limit cuts it short.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), r.deliveryDeadline())
-	defer cancel()
-	res, err := w.Deliver(ctx, d)
+	res, err := r.deliverBounded(context.WithoutCancel(r.ctx), w, d)
 	r.raiseReadFault()
 	if err != nil {
 		r.stopWorker(vat)
-		if errors.Is(err, context.DeadlineExceeded) {
+		if errors.Is(err, errBackstop) {
 			return &timeLimitError{vat, pastLimit(r.cfg.DeliveryTimeout)}
 		}
 		if errors.Is(err, platform.ErrMessageTooLarge) {
@@ -168,11 +167,68 @@ func (r *Router) deliver(vat string, d *workerpb.Delivery) error {
 	return nil
 }
 
-// deliveryDeadline is how long the kernel waits for a delivery: the
-// delivery time limit, which the worker enforces itself, plus a grace for
-// its answer to arrive on a busy machine before the worker is killed.
-func (r *Router) deliveryDeadline() time.Duration {
-	return r.cfg.DeliveryTimeout + max(5*time.Second, r.cfg.DeliveryTimeout/10)
+// errBackstop is why the kernel gave up on a delivery (see backstop).
+var errBackstop = errors.New("the worker did not answer within the delivery time limit")
+
+// deliverBounded delivers d to w, giving up as backstop says.
+func (r *Router) deliverBounded(ctx context.Context, w platform.Worker, d *workerpb.Delivery) (*workerpb.DeliveryResult, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stop := r.backstop(w.PID(), cancel)
+	res, err := w.Deliver(ctx, d)
+	stop()
+	if err != nil && errors.Is(context.Cause(ctx), errBackstop) {
+		return nil, errBackstop
+	}
+	return res, err
+}
+
+// backstop gives up on a delivery whose worker does not answer, by
+// calling cancel. The worker enforces the time limit itself, in its own
+// CPU time, so that a busy machine does not cut honest work short; the
+// kernel waits the limit plus a grace in wall time, then looks at how the
+// scheduler treats the worker, once a second: a worker that has run that
+// long in CPU time ignores its limit (it is broken or hostile), one that
+// has been mostly asleep since is hung, and one that mostly waits for a
+// CPU is slow because the machine is busy: it gets up to four times as
+// long in all. Where the scheduler cannot be read, the wall time decides.
+func (r *Router) backstop(pid int, cancel context.CancelCauseFunc) (stop func()) {
+	limit := r.cfg.DeliveryTimeout + max(5*time.Second, r.cfg.DeliveryTimeout/10)
+	began := time.Now()
+	start, readable := platform.ReadScheduling(pid)
+	var mu sync.Mutex
+	var timer *time.Timer
+	done := false
+	var last platform.Scheduling
+	var lastAt time.Time
+	var check func()
+	check = func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if done {
+			return
+		}
+		now, ok := platform.ReadScheduling(pid)
+		at := time.Now()
+		giveUp := !readable || !ok || now.Running-start.Running >= limit || at.Sub(began) >= 4*limit
+		if !giveUp && !lastAt.IsZero() {
+			wanted := now.Running + now.Waiting - last.Running - last.Waiting
+			giveUp = wanted < at.Sub(lastAt)/10 // asleep, not starved
+		}
+		if giveUp {
+			cancel(errBackstop)
+			return
+		}
+		last, lastAt = now, at
+		timer = time.AfterFunc(time.Second, check)
+	}
+	timer = time.AfterFunc(limit, check)
+	return func() {
+		mu.Lock()
+		done = true
+		timer.Stop()
+		mu.Unlock()
+	}
 }
 
 // methodName reads the method of a message for error texts.

@@ -1,7 +1,6 @@
 package router_test
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -104,7 +103,7 @@ func TestFailedLaunchLeavesNothing(t *testing.T) {
 		}, []string{"vat v2 (bob) did not start"}, nil},
 		{"startVat hangs past the delivery limit", func(h *harness) {
 			h.l.Fault(platformtest.Match{VatName: "bob", Kind: platformtest.KindStartVat}.Then(platformtest.Hang))
-		}, []string{"vat v2 (bob) did not start", context.DeadlineExceeded.Error()}, nil},
+		}, []string{"vat v2 (bob) did not start", "the worker did not answer within the delivery time limit"}, nil},
 		{"platform cannot launch", func(h *harness) {
 			h.l.FailLaunch(func(spec platform.WorkerSpec) error {
 				if spec.VatName == "bob" {

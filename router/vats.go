@@ -70,10 +70,8 @@ func (r *Router) startVatIn(ctx context.Context, rec *vatRecord, w platform.Work
 		FetchAllowedHostsSet: r.cfg.FetchAllowedHosts != nil,
 		MemoryLimitBytes:     uint64(max(r.memoryLimit(rec), 0)),
 	}
-	dctx, cancel := context.WithTimeout(ctx, r.deliveryDeadline())
-	defer cancel()
 	r.obs.Delivery("startVat")
-	res, err := w.Deliver(dctx, &workerpb.Delivery{Kind: &workerpb.Delivery_StartVat{StartVat: start}})
+	res, err := r.deliverBounded(ctx, w, &workerpb.Delivery{Kind: &workerpb.Delivery_StartVat{StartVat: start}})
 	r.raiseReadFault()
 	if err != nil {
 		return fmt.Errorf("vat %s (%s) did not start: %w", rec.ID, rec.Name, err)
@@ -247,7 +245,7 @@ func (r *Router) PingVat(ctx context.Context, id string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("%w %q", ErrUnknownVat, id)
 	}
-	ctx, cancel := context.WithTimeout(ctx, r.deliveryDeadline())
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.DeliveryTimeout+max(5*time.Second, r.cfg.DeliveryTimeout/10))
 	defer cancel()
 	res, err := h.worker.Deliver(ctx, &workerpb.Delivery{Kind: &workerpb.Delivery_Ping{Ping: &workerpb.Empty{}}})
 	if err != nil {

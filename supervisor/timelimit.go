@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/ocapgo/ocap/proto/workerpb"
@@ -13,7 +14,8 @@ import (
 //
 // The kernel sends the limit in StartVat. From then on every run of vat
 // code (each delivery, startVat itself, and each run of timer and fetch
-// callbacks between deliveries) gets a watchdog: at the limit it interrupts
+// callbacks between deliveries) gets a watchdog: at the limit, counted in
+// the worker's CPU time, it interrupts
 // the runtime (see Interrupter), so the vat goroutine gets control back and
 // answers, instead of leaving the kernel to kill a worker that spins. Vat
 // code that was cut short has left its state half-changed, so the vat is
@@ -47,12 +49,22 @@ func timeLimitResult(id uint64, msg string) *workerpb.DeliveryResult {
 	return &workerpb.DeliveryResult{Id: id, Error: msg, TimeLimitExceeded: true}
 }
 
-// watchdog times one run of vat code.
+// watchdog times one run of vat code by the CPU time the worker uses, so
+// that a busy machine, which gives the vat less of each second, does not
+// make an honest delivery look too long. A worker runs one vat on one P:
+// its CPU time is that vat's code plus the Go runtime's small share.
 type watchdog struct {
-	timer *time.Timer
-	fired chan struct{} // closed once the timer has fired and interrupted
-	msg   string
+	mu     sync.Mutex
+	timer  *time.Timer
+	start  time.Duration // cpuTime when the run began
+	done   bool          // the run is over: checks do nothing
+	firing bool          // a check found the limit reached
+	fired  chan struct{} // closed once that check has interrupted
+	msg    string
 }
+
+// minRecheck is the shortest wait before a watchdog looks again.
+const minRecheck = 10 * time.Millisecond
 
 // arm starts a watchdog for one run of vat code (what, for the message),
 // or returns nil when there is no limit.
@@ -60,9 +72,25 @@ func (v *vatLoop) arm(rt Runtime, what string) *watchdog {
 	if v.limit <= 0 {
 		return nil
 	}
-	w := &watchdog{fired: make(chan struct{}), msg: overLimit(what, v.limit)}
+	w := &watchdog{fired: make(chan struct{}), msg: overLimit(what, v.limit), start: cpuTime()}
 	in, _ := rt.(Interrupter)
-	w.timer = time.AfterFunc(v.limit, func() {
+	var check func()
+	check = func() {
+		w.mu.Lock()
+		if w.done {
+			w.mu.Unlock()
+			return
+		}
+		// CPU time never runs ahead of wall time: the first check comes at
+		// the limit in wall time, later ones when the vat could have used
+		// what it has left.
+		if used := cpuTime() - w.start; used < v.limit {
+			w.timer = time.AfterFunc(max(v.limit-used, minRecheck), check)
+			w.mu.Unlock()
+			return
+		}
+		w.firing = true
+		w.mu.Unlock()
 		defer close(w.fired)
 		if in == nil {
 			return
@@ -73,7 +101,10 @@ func (v *vatLoop) arm(rt Runtime, what string) *watchdog {
 			}
 		}()
 		in.Interrupt(errors.New(w.msg))
-	})
+	}
+	w.mu.Lock()
+	w.timer = time.AfterFunc(v.limit, check)
+	w.mu.Unlock()
 	return w
 }
 
@@ -83,9 +114,23 @@ func (v *vatLoop) arm(rt Runtime, what string) *watchdog {
 // runtime is not to be used again. stop returns only once the interrupt,
 // if any, has been made, so none lands on later work.
 func (w *watchdog) stop() bool {
-	if w == nil || w.timer.Stop() {
+	if w == nil {
+		return false
+	}
+	w.mu.Lock()
+	w.done = true
+	w.timer.Stop()
+	firing := w.firing
+	w.mu.Unlock()
+	if !firing {
 		return false
 	}
 	<-w.fired
 	return true
 }
+
+var processStart = time.Now()
+
+// wallSinceStart stands in for CPU time where it cannot be read: wall
+// time is never less.
+func wallSinceStart() time.Duration { return time.Since(processStart) }

@@ -154,8 +154,13 @@ func TestTimeLimitWithAScriptedRuntime(t *testing.T) {
 	rt := &interruptibleRuntime{interrupted: interrupted}
 	rt.scriptedRuntime = newScripted(func(d *workerpb.Delivery) *workerpb.DeliveryResult {
 		if d.GetMessage() != nil {
-			<-interrupted // spins until the watchdog interrupts it
-			return &workerpb.DeliveryResult{Error: "interrupted", Syscalls: testutil.FakeSyscalls()}
+			for { // spins until the watchdog interrupts it: the limit counts CPU time
+				select {
+				case <-interrupted:
+					return &workerpb.DeliveryResult{Error: "interrupted", Syscalls: testutil.FakeSyscalls()}
+				default:
+				}
+			}
 		}
 		return &workerpb.DeliveryResult{}
 	})
@@ -189,4 +194,28 @@ func TestLimitFromMillis(t *testing.T) {
 			t.Errorf("limitFromMillis(%d) = %v, want %v", ms, got, want)
 		}
 	}
+}
+
+// The limit counts the worker's CPU time, not wall time: a delivery that
+// waits (as one on a busy machine does, runnable but not running) is not
+// cut short at the limit in wall time; one that computes is.
+func TestTimeLimitCountsCPUTime(t *testing.T) {
+	interrupted := make(chan error, 1)
+	rt := &interruptibleRuntime{interrupted: interrupted}
+	rt.scriptedRuntime = newScripted(func(d *workerpb.Delivery) *workerpb.DeliveryResult {
+		if d.GetMessage() != nil {
+			select {
+			case <-interrupted:
+				return &workerpb.DeliveryResult{Error: "interrupted"}
+			case <-time.After(600 * time.Millisecond): // idle: about no CPU time
+				return &workerpb.DeliveryResult{}
+			}
+		}
+		return &workerpb.DeliveryResult{}
+	})
+	v := startVat(testutil.Logger(t), func(hclog.Logger, func()) (Runtime, error) { return rt, nil }, nil)
+	defer v.close(time.Second)
+	start := &workerpb.Delivery{Id: 1, Kind: &workerpb.Delivery_StartVat{StartVat: &workerpb.StartVat{DeliveryTimeLimitMs: 200}}}
+	mustSucceed(t, run(t, v, start))
+	mustSucceed(t, run(t, v, withID(testutil.Message("o+0", "#[]"), 2)))
 }
