@@ -149,8 +149,9 @@ func rss() int64 {
 type hostileAttack struct {
 	name  string
 	heavy bool // storage-heavy: run on PostgreSQL too
-	// method and args attack a fresh attacker subcluster, which must end
-	// terminated with want in its reason.
+	// method and args attack a fresh attacker subcluster (config, default
+	// attacker.json), which must end terminated with want in its reason.
+	config string
 	method string
 	args   []any
 	want   string
@@ -168,6 +169,8 @@ func hostileAttacks() []hostileAttack {
 		{name: "huge baggage (2 MiB)", heavy: true, method: "hugeBaggage", args: []any{1, 2}, want: "maxVatstoreEntryBytes (1 MiB)"},
 		{name: "write storm (6000 writes)", heavy: true, method: "writeStorm", args: []any{6000}, want: "maxSyscalls (5000)"},
 		{name: "send storm (1200 sends)", heavy: true, method: "sendStorm", args: []any{1200}, want: "maxSends (1000)"},
+		{name: "memory bomb", config: "bomb.json", method: "memoryBomb", want: "vat exceeded its memory limit (64 MiB)"},
+		{name: "memory bomb at start", run: launchAttack("bomb-at-start.json", "vat exceeded its memory limit (64 MiB)")},
 		{name: "slow loop under the limit", run: slowLoopAttack},
 		{name: "50 self-rescheduling timers", run: timersAttack},
 		{name: "log flood (16 MiB)", run: logFloodAttack},
@@ -226,7 +229,11 @@ func (h *hostileEnv) attack(t *testing.T, a hostileAttack) {
 	if a.run != nil {
 		outcome = a.run(t, h, p)
 	} else {
-		res, err := h.launchFile(filepath.Join("testdata", "hostile", "attacker.json"))
+		config := a.config
+		if config == "" {
+			config = "attacker.json"
+		}
+		res, err := h.launchFile(filepath.Join("testdata", "hostile", config))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -299,12 +306,17 @@ func logFloodAttack(t *testing.T, h *hostileEnv, p *pinger) string {
 }
 
 func importAttack(config, want string) func(t *testing.T, h *hostileEnv, p *pinger) string {
+	return launchAttack(filepath.Join("imports", config), want)
+}
+
+// launchAttack: launching config (in testdata/hostile) fails naming want.
+func launchAttack(config, want string) func(t *testing.T, h *hostileEnv, p *pinger) string {
 	return func(t *testing.T, h *hostileEnv, p *pinger) string {
-		_, err := h.launchFile(filepath.Join("testdata", "hostile", "imports", config))
+		_, err := h.launchFile(filepath.Join("testdata", "hostile", config))
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Fatalf("launching %s: %v, want an error containing %q", config, err, want)
 		}
-		return "refused at launch: " + lastLine(err.Error())
+		return "refused at launch: " + lineWith(err.Error(), want)
 	}
 }
 
@@ -356,6 +368,17 @@ func configAttack(path, want string) func(t *testing.T, h *hostileEnv, p *pinger
 		}
 		return "refused: " + lastLine(err.Error())
 	}
+}
+
+// lineWith is the line of s that says want: the reason, not the stack
+// trace an error may end with.
+func lineWith(s, want string) string {
+	for _, line := range strings.Split(s, "\n") {
+		if strings.Contains(line, want) {
+			return strings.TrimSpace(line)
+		}
+	}
+	return lastLine(s)
 }
 
 func lastLine(s string) string {

@@ -93,6 +93,13 @@ export function buildRootObject(vatPowers, parameters, baggage) {
       }
       return 'sent';
     },
+    // Keeps every block it allocates until its worker runs out of memory.
+    memoryBomb() {
+      const kept = [];
+      for (;;) {
+        kept.push(new Array(1 << 20).fill(kept.length));
+      }
+    },
     // Logs count lines of kib KiB.
     logFlood(count, kib) {
       const line = 'x'.repeat(kib * 1024);
