@@ -29,6 +29,9 @@ type kernelEnv struct {
 	k    *ocap.Kernel
 	logs *syncBuffer
 	opts ocap.Options
+	// worker, when set, runs the vats instead of a vat-worker: a path and
+	// the environment it needs.
+	worker *platform.Options
 }
 
 func startKernel(t *testing.T, url string, opts ocap.Options) *kernelEnv {
@@ -63,7 +66,11 @@ func (e *kernelEnv) open() {
 	logger := hclog.New(&hclog.LoggerOptions{Name: "test", Output: e.logs, Level: hclog.Trace, JSONFormat: true})
 	opts := e.opts
 	opts.Logger = logger
-	k, err := ocap.Make(ctx, platform.New(platform.Options{WorkerPath: workerFor(e.t), Logger: logger}), db, opts)
+	popts := platform.Options{WorkerPath: workerFor(e.t), Logger: logger}
+	if e.worker != nil {
+		popts.WorkerPath, popts.Env = e.worker.WorkerPath, e.worker.Env
+	}
+	k, err := ocap.Make(ctx, platform.New(popts), db, opts)
 	if err != nil {
 		db.Close()
 		e.t.Fatalf("making kernel: %v\nlogs:\n%s", err, e.logs.String())

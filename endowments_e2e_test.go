@@ -494,6 +494,7 @@ func TestEndowCustomFactory(t *testing.T) {
 		t.Fatalf("building the custom worker: %v\n%s", err, out)
 	}
 	t.Setenv("OCAP_WORKER_PATH", bin)
+	t.Setenv("OCAP_RACE_WORKER_PATH", bin) // this test's name asks for that one
 	e := startKernel(t, storetest.SQLiteURL(t), ocap.Options{})
 	root := e.launch("endow-custom.json").RootKref
 	if got := e.mustCall(root, "hello", "vat"); got != "greetings, vat, from a custom worker (3 bytes)" {

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +23,7 @@ import (
 	"time"
 
 	"github.com/ocapgo/ocap"
+	"github.com/ocapgo/ocap/platform"
 )
 
 // hostileLimit is the suite's delivery time limit: long enough for a busy
@@ -210,6 +212,7 @@ func TestHostile(t *testing.T) {
 		}
 		rows = append(rows, h.rows...)
 	})
+	rows = append(rows, hostileWorkerRows(t)...)
 	report := hostileTable(rows)
 	t.Log("\n" + report)
 	if path := os.Getenv("OCAP_HOSTILE_REPORT"); path != "" {
@@ -397,4 +400,66 @@ func hostileTable(rows []hostileRow) string {
 	}
 	w.Flush()
 	return b.String()
+}
+
+// hostileWorkerRows: attacks by a compromised worker (hostileworker_test.go)
+// on a kernel whose workers are all this test binary, the bystander's too.
+func hostileWorkerRows(t *testing.T) []hostileRow {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "sqlite://" + filepath.Join(t.TempDir(), "kernel.db")
+	e := &kernelEnv{t: t, url: url, logs: &syncBuffer{}, opts: ocap.Options{DeliveryTimeout: hostileLimit},
+		worker: &platform.Options{WorkerPath: exe, Env: []string{roleEnv + "=hostile-worker"}}}
+	e.open()
+	t.Cleanup(e.close)
+	h := &hostileEnv{kernelEnv: e, store: "sqlite, forged by the worker"}
+	by, err := h.launchFile(filepath.Join("testdata", "hostile", "bystander.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.bystander = by.RootKref
+	for _, a := range []hostileAttack{
+		{name: "worker: a 65 MiB message", config: "forge-oversized.json", method: "attack", want: "its worker broke the message size limit"},
+		{name: "worker: 200,000 syscalls", config: "forge-syscalls.json", method: "attack", want: "maxSyscalls (50000)"},
+		{name: "worker: crank requests without pause", run: forgedFlood("forge-cranks.json", "", 20)},
+		{name: "worker: 64 MiB on stderr", run: forgedFlood("forge-stderr.json", "worker log over its rate limit", 3)},
+	} {
+		h.attack(t, a)
+	}
+	h.restart()
+	if got := h.mustCall(h.bystander, "hello"); got != "still here" {
+		t.Fatalf("the bystander after a restart: %v", got)
+	}
+	return h.rows
+}
+
+// forgedFlood: the worker floods the kernel while the bystander answers
+// answers times; the worker is not terminated, and the kernel's log, when
+// logLine is set, says the flood was cut.
+func forgedFlood(config, logLine string, answers int) func(t *testing.T, h *hostileEnv, p *pinger) string {
+	return func(t *testing.T, h *hostileEnv, p *pinger) string {
+		res, err := h.launchFile(filepath.Join("testdata", "hostile", config))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := h.mustCall(res.RootKref, "attack"); got != "attacking" {
+			t.Fatalf("attack: %v", got)
+		}
+		p.waitAnswers(t, answers)
+		if logLine != "" {
+			waitFor(t, patience, "the kernel's line about the flood", func() bool {
+				return strings.Contains(h.logs.String(), logLine)
+			})
+		}
+		if got := h.mustCall(res.RootKref, "hello"); got != "still here" {
+			t.Fatalf("the flooding vat after its flood: %v", got)
+		}
+		outcome := fmt.Sprintf("not terminated; the bystander answered %d times meanwhile", answers)
+		if logLine != "" {
+			outcome += "; the kernel log says " + strconv.Quote(logLine)
+		}
+		return outcome
+	}
 }

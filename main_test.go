@@ -9,6 +9,10 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(roleEnv) == "hostile-worker" {
+		serveHostileWorker()
+		os.Exit(0)
+	}
 	if err := testutil.SetWorkerEnv(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
