@@ -12,11 +12,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/ocapgo/ocap/bundle"
 	"github.com/ocapgo/ocap/marshal"
 	"github.com/ocapgo/ocap/metrics"
 	"github.com/ocapgo/ocap/platform"
@@ -387,6 +389,27 @@ func (k *Kernel) IsRevoked(ctx context.Context, kref string) (bool, error) {
 // other (non-durable) exports fail with OBJECT_DELETED.
 func (k *Kernel) RestartVat(ctx context.Context, vatID string) error {
 	return k.r.RestartVat(ctx, vatID)
+}
+
+// UpgradeVat gives a vat new code and keeps its state, as the JavaScript
+// kernels' vat upgrade does: the vat restarts in a fresh worker from path
+// (a source file, bundled as a launch bundles a sourceSpec, or a file
+// written by `kernel bundle`, named *.bundle.js) over the same baggage and
+// durable objects; its root keeps its kref. The new buildRootObject must
+// define again every durable kind the vat has. If it does not start, the
+// vat starts again on its old code and the error says why.
+func (k *Kernel) UpgradeVat(ctx context.Context, vatID, path string) error {
+	var b *bundle.Bundle
+	var err error
+	if strings.HasSuffix(path, ".bundle.js") {
+		b, err = bundle.Load(path)
+	} else {
+		b, err = bundle.Build(ctx, path)
+	}
+	if err != nil {
+		return fmt.Errorf("upgrading vat %s: %w", vatID, err)
+	}
+	return k.r.UpgradeVat(ctx, vatID, b.Script, b.Hash, b.Name)
 }
 
 // Reset stops every vat and wipes all kernel state. For debugging.

@@ -31,6 +31,7 @@ const (
 	PathRevoked      = "/v1/revoked"       // GET ?kref=KREF
 	PathRestartVat   = "/v1/restart-vat"   // POST RestartVatRequest
 	PathTerminateVat = "/v1/terminate-vat" // POST TerminateVatRequest
+	PathUpgradeVat   = "/v1/upgrade-vat"   // POST UpgradeVatRequest
 	PathReset        = "/v1/reset"         // POST, empty body or {}
 	PathStop         = "/v1/stop"          // POST, empty body or {}
 	PathLogs         = "/v1/logs"          // GET ?vat=V|subcluster=S&since=TIME&follow=true: JSON lines
@@ -126,6 +127,19 @@ type RestartVatResponse struct {
 	Restarted bool   `json:"restarted"`
 }
 
+// UpgradeVatRequest gives a vat new code: Source, a path the daemon reads
+// (a source file, or a *.bundle.js from kernel bundle), as for a launch.
+type UpgradeVatRequest struct {
+	VatID  string `json:"vatId"`
+	Source string `json:"source"`
+}
+
+// UpgradeVatResponse confirms an upgrade: the vat runs the new code.
+type UpgradeVatResponse struct {
+	VatID    string `json:"vatId"`
+	Upgraded bool   `json:"upgraded"`
+}
+
 // TerminateVatRequest names the vat to terminate, one vat of a
 // subcluster.
 type TerminateVatRequest struct {
@@ -166,6 +180,7 @@ const (
 	CodeUnknownSubcluster = "UNKNOWN_SUBCLUSTER"        // 404
 	CodeUnknownSystem     = "UNKNOWN_SYSTEM_SUBCLUSTER" // 404: no system subcluster of that name
 	CodeLaunchFailed      = "LAUNCH_FAILED"             // 422: a vat did not start, bootstrap failed, ...
+	CodeUpgradeFailed     = "UPGRADE_FAILED"            // 422: the new code did not build or start (the vat runs its old code)
 	CodeRejected          = "REJECTED"                  // 422: the send's result was rejected
 	CodeTimeout           = "TIMEOUT"                   // 504: no result within timeoutMs
 	CodeStarting          = "STARTING"                  // 503: not ready yet; retry
@@ -183,6 +198,7 @@ var httpStatus = map[string]int{
 	CodeUnknownVat:        http.StatusNotFound,
 	CodeUnknownSubcluster: http.StatusNotFound,
 	CodeUnknownSystem:     http.StatusNotFound,
+	CodeUpgradeFailed:     http.StatusUnprocessableEntity,
 	CodeLaunchFailed:      http.StatusUnprocessableEntity,
 	CodeRejected:          http.StatusUnprocessableEntity,
 	CodeTimeout:           http.StatusGatewayTimeout,

@@ -128,6 +128,13 @@ func (c *Client) IsRevoked(ctx context.Context, kref string) (bool, error) {
 	return out.Revoked, nil
 }
 
+// UpgradeVat gives vat id new code from source, a path the daemon reads,
+// over the same baggage and durable objects.
+func (c *Client) UpgradeVat(ctx context.Context, id, source string) error {
+	var out UpgradeVatResponse
+	return c.do(ctx, http.MethodPost, PathUpgradeVat, UpgradeVatRequest{VatID: id, Source: source}, &out)
+}
+
 // RestartVat gives the vat id a fresh worker, rebuilt from its baggage.
 func (c *Client) RestartVat(ctx context.Context, id string) error {
 	var out RestartVatResponse

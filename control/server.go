@@ -82,6 +82,7 @@ func NewServer(opts ServerOptions) *Server {
 		PathRevoke:       {http.MethodPost, s.revoke},
 		PathRevoked:      {http.MethodGet, s.revoked},
 		PathRestartVat:   {http.MethodPost, s.restartVat},
+		PathUpgradeVat:   {http.MethodPost, s.upgradeVat},
 		PathTerminateVat: {http.MethodPost, s.terminateVat},
 		PathReset:        {http.MethodPost, s.reset},
 		PathStop:         {http.MethodPost, s.stopDaemon},
@@ -411,6 +412,19 @@ func (s *Server) restartVat(w http.ResponseWriter, r *http.Request) (any, error)
 	return RestartVatResponse{VatID: req.VatID, Restarted: true}, nil
 }
 
+func (s *Server) upgradeVat(w http.ResponseWriter, r *http.Request) (any, error) {
+	var req UpgradeVatRequest
+	k, err := s.decode(w, r, &req)
+	if err != nil {
+		return nil, err
+	}
+	if err := k.UpgradeVat(r.Context(), req.VatID, req.Source); err != nil {
+		return nil, withCode(err, CodeUpgradeFailed)
+	}
+	s.log.Info("upgraded vat", "vat", req.VatID, "source", req.Source)
+	return UpgradeVatResponse{VatID: req.VatID, Upgraded: true}, nil
+}
+
 func (s *Server) terminateVat(w http.ResponseWriter, r *http.Request) (any, error) {
 	var req TerminateVatRequest
 	k, err := s.decode(w, r, &req)
@@ -473,6 +487,12 @@ func (req *TerminateRequest) check() error {
 func (req *PingVatRequest) check() error { return need("vatId", req.VatID, `, like "v1"`) }
 func (req *RestartVatRequest) check() error {
 	return need("vatId", req.VatID, `, like "v1"`)
+}
+func (req *UpgradeVatRequest) check() error {
+	if err := need("vatId", req.VatID, `, like "v1"`); err != nil {
+		return err
+	}
+	return need("source", req.Source, `: the path of the vat's new source or bundle`)
 }
 func (req *TerminateVatRequest) check() error {
 	return need("vatId", req.VatID, `, like "v1"`)

@@ -335,6 +335,35 @@ func (r *Router) RestartVat(ctx context.Context, id string) error {
 	})
 }
 
+// UpgradeVat gives vat id new code (script, whose sha256 is hash) and
+// restarts it over the same vatstore: its baggage and durable objects stay,
+// and the new buildRootObject takes them over. If the new code does not
+// start, the vat starts again on its old code and the error says why.
+func (r *Router) UpgradeVat(ctx context.Context, id, script, hash, bundleName string) error {
+	return r.do(ctx, func() error {
+		rec, ok := r.vat(id)
+		if !ok {
+			return fmt.Errorf("%w %q", ErrUnknownVat, id)
+		}
+		old := *rec
+		r.k.SetBundle(hash, script)
+		rec.Bundle, rec.BundleName = hash, bundleName
+		r.k.SetVat(rec)
+		err := r.restartVat(id)
+		if err == nil {
+			r.k.ReleaseBundle(old.Bundle)
+			r.log.Info("vat upgraded", "vat", id, "bundle", hash)
+			return nil
+		}
+		r.k.SetVat(&old)
+		r.k.ReleaseBundle(hash)
+		if rerr := r.restartVat(id); rerr != nil {
+			return fmt.Errorf("upgrading vat %s: the new code did not start: %v; nor did the old code again: %w", id, err, rerr)
+		}
+		return fmt.Errorf("upgrading vat %s: the new code did not start, so the vat runs its old code again: %w", id, err)
+	})
+}
+
 // TerminateVat ends one vat of a subcluster for good, as terminateVat
 // does for a vat that broke a rule: its worker dies, its exports answer
 // VAT_TERMINATED, the other vats of its subcluster carry on, and a

@@ -53,6 +53,8 @@ func init() {
 		"kernel revoked ko3", 1, 1, noFlags(revokedVerb))
 	clientVerb("restart-vat", "VAT_ID", "restart a vat in a fresh worker from its baggage; its root keeps its kref, its other non-durable objects are gone",
 		"kernel restart-vat v1", 1, 1, noFlags(restartVatVerb))
+	clientVerb("upgrade-vat", "VAT_ID SOURCE", "give a vat new code (a source file, or a *.bundle.js) over the same baggage and durable objects; if it does not start, the vat runs its old code again",
+		"kernel upgrade-vat v1 counter-v2.ts", 2, 2, noFlags(upgradeVatVerb))
 	clientVerb("terminate-vat", "VAT_ID", "terminate one vat of a subcluster: its worker is killed, sends to its objects fail with VAT_TERMINATED, the other vats carry on",
 		"kernel terminate-vat v2", 1, 1, noFlags(terminateVatVerb))
 	clientVerb("reset", "--yes", "for debugging: stop every vat and wipe all kernel state (every subcluster, object and promise), with no undo; --yes confirms",
@@ -277,6 +279,20 @@ var (
 		return control.TerminateVatResponse{VatID: id, Terminated: true}, c.TerminateVat(ctx, id)
 	})
 )
+
+// upgradeVatVerb sends the new code's absolute path: the daemon reads it.
+func upgradeVatVerb(c *control.Client, pos []string, stdout io.Writer) error {
+	path, err := filepath.Abs(pos[1])
+	if err != nil {
+		return fmt.Errorf("source path: %w", err)
+	}
+	ctx, cancel := callContext()
+	defer cancel()
+	if err := c.UpgradeVat(ctx, pos[0], path); err != nil {
+		return err
+	}
+	return printJSON(stdout, control.UpgradeVatResponse{VatID: pos[0], Upgraded: true})
+}
 
 // systemRootVerb prints a system subcluster's root kref, as a JSON string
 // or, with --raw, bare (for $(...) in a shell).

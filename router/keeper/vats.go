@@ -40,8 +40,15 @@ func (k *Keeper) DeleteVat(vat string) {
 	k.delPrefix(vatstoreKey(vat, ""))
 	k.del(vatKey(vat))
 	k.del(vatKey(vat) + ".next")
-	if rec != nil && rec.Bundle != "" && !k.bundleUsed(rec.Bundle) {
-		k.del(bundleKey(rec.Bundle))
+	if rec != nil {
+		k.ReleaseBundle(rec.Bundle)
+	}
+}
+
+// ReleaseBundle deletes bundle hash when no vat runs it any more.
+func (k *Keeper) ReleaseBundle(hash string) {
+	if hash != "" && !k.bundleUsed(hash) {
+		k.del(bundleKey(hash))
 	}
 }
 
