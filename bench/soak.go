@@ -22,7 +22,8 @@ import (
 // soak runs the long-run benchmark of garbage collection (make soak): n
 // vat-to-vat round trips and exos short-lived exos, each made by one vat,
 // passed to another and dropped, on SQLite. It reports, after the first
-// 10,000 round trips and at the end (after CollectGarbage): the store's
+// 10,000 round trips (and their share of the exos) and at the end (after
+// CollectGarbage): the store's
 // keys by table, the kernel's heap, each worker's RSS and the time a new
 // kernel over the store takes until both vats answer.
 func soak(ctx context.Context, dir string, n, exos int) error {
@@ -66,12 +67,16 @@ func soak(ctx context.Context, dir string, n, exos int) error {
 	}
 	// restart stops the kernel and times a new one over the store until
 	// every vat answers.
-	restart := func() (time.Duration, error) {
+	restart := func(afterStop func() error) (time.Duration, error) {
 		st, err := k.GetStatus(ctx)
 		if err != nil {
 			return 0, err
 		}
 		if err := k.Stop(ctx); err != nil {
+			return 0, err
+		}
+		// Every crank is durable now: the store is as the kernel left it.
+		if err := afterStop(); err != nil {
 			return 0, err
 		}
 		db.Close()
@@ -99,17 +104,16 @@ func soak(ctx context.Context, dir string, n, exos int) error {
 		if err := k.CollectGarbage(ctx); err != nil {
 			return s, err
 		}
-		err := db.Scan(ctx, "", func(key, _ string) error {
-			family, ok := keeper.Family(key)
-			if !ok {
-				family = "?"
-			}
-			s.keys[strings.SplitN(family, ".", 2)[0]+".*"]++
-			s.total++
-			return nil
-		})
-		if err != nil {
-			return s, err
+		countKeys := func() error {
+			return db.Scan(ctx, "", func(key, _ string) error {
+				family, ok := keeper.Family(key)
+				if !ok {
+					family = "?"
+				}
+				s.keys[strings.SplitN(family, ".", 2)[0]+".*"]++
+				s.total++
+				return nil
+			})
 		}
 		runtime.GC()
 		var ms runtime.MemStats
@@ -122,36 +126,38 @@ func soak(ctx context.Context, dir string, n, exos int) error {
 		for _, v := range st.Vats {
 			s.rss = append(s.rss, fmt.Sprintf("%s %s", v.ID, rss(v.PID)))
 		}
-		s.restart, err = restart()
+		s.restart, err = restart(countKeys)
 		return s, err
 	}
 
-	start := time.Now()
-	if err := call("pingPong", batch); err != nil {
-		return err
-	}
-	first, err := take(fmt.Sprintf("after %d round trips", batch))
-	if err != nil {
-		return err
-	}
-	// The rest: round trips in batches, with the exos spread among them.
-	batches := (n - batch) / batch
-	exoBatch := 0
-	if batches > 0 {
-		exoBatch = exos / batches
-	}
-	for i := 0; i < batches; i++ {
+	// The workload: round trips in batches, each followed by its share of
+	// the exos; the first snapshot comes after the first batch of both.
+	batches := max(n/batch, 1)
+	exoBatch := exos / batches
+	runBatch := func() error {
 		if err := call("pingPong", batch); err != nil {
 			return err
 		}
 		if exoBatch > 0 {
-			if err := call("passThings", exoBatch); err != nil {
-				return err
-			}
+			return call("passThings", exoBatch)
 		}
-		fmt.Fprintf(os.Stderr, "soak: %d round trips, %d exos, %s\n", (i+2)*batch, (i+1)*exoBatch, time.Since(start).Round(time.Second))
+		return nil
 	}
-	last, err := take(fmt.Sprintf("after %d round trips and %d exos", batch+batches*batch, batches*exoBatch))
+	start := time.Now()
+	if err := runBatch(); err != nil {
+		return err
+	}
+	first, err := take(fmt.Sprintf("after %d round trips and %d exos", batch, exoBatch))
+	if err != nil {
+		return err
+	}
+	for i := 1; i < batches; i++ {
+		if err := runBatch(); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "soak: %d round trips, %d exos, %s\n", (i+1)*batch, (i+1)*exoBatch, time.Since(start).Round(time.Second))
+	}
+	last, err := take(fmt.Sprintf("after %d round trips and %d exos", batches*batch, batches*exoBatch))
 	if err != nil {
 		return err
 	}

@@ -41,11 +41,13 @@ type Keeper struct {
 	// the store as one batch while the next crank runs. overlay maps each
 	// written key to the last batch that writes it, so a scan (which reads
 	// the store) sees writes that are not durable yet.
-	queued    []driver.Write
-	overlay   map[string]int
-	nextBatch int  // the batch queued writes will go in
-	inflight  bool // a batch is being committed
-	done      chan BatchResult
+	queued  []driver.Write
+	overlay map[string]int
+	// The largest cache and overlay since they were last compacted.
+	cachePeak, overlayPeak int
+	nextBatch              int  // the batch queued writes will go in
+	inflight               bool // a batch is being committed
+	done                   chan BatchResult
 }
 
 // BatchResult is a finished commit batch, handed back to Finish.
@@ -315,8 +317,8 @@ func (k *Keeper) Seal() {
 func (k *Keeper) Abort() { k.reset() }
 
 func (k *Keeper) reset() {
-	clear(k.buf)
-	clear(k.maybeFree)
+	k.buf = emptied(k.buf)
+	k.maybeFree = emptied(k.maybeFree)
 	k.order = k.order[:0]
 }
 
@@ -361,6 +363,12 @@ func (k *Keeper) Done() <-chan BatchResult { return k.done }
 // the kernel must stop, as its memory no longer matches the store).
 func (k *Keeper) Finish(res BatchResult) {
 	k.inflight = false
+	k.cachePeak = max(k.cachePeak, len(k.cache))
+	k.overlayPeak = max(k.overlayPeak, len(k.overlay))
+	defer func() {
+		k.cache = compact(k.cache, &k.cachePeak)
+		k.overlay = compact(k.overlay, &k.overlayPeak)
+	}()
 	for _, w := range res.writes {
 		if k.overlay[w.Key] != res.batch {
 			continue // written again by a later batch, or seen already
@@ -437,4 +445,33 @@ func (k *Keeper) Wipe(ctx context.Context) error {
 	clear(k.overlay)
 	k.countAll()
 	return nil
+}
+
+// compactFloor is the size below which a map is never rebuilt.
+const compactFloor = 4096
+
+// compact returns m, or a copy sized to its contents once it holds a
+// quarter of its peak or less. Go maps keep the buckets of their largest
+// size: without this, one burst (a crank writing 100,000 keys, a
+// subcluster of many objects terminated) would hold its memory for the
+// life of the kernel.
+func compact[K comparable, V any](m map[K]V, peak *int) map[K]V {
+	if *peak < compactFloor || len(m) > *peak/4 {
+		return m
+	}
+	out := make(map[K]V, len(m))
+	for key, v := range m {
+		out[key] = v
+	}
+	*peak = len(out)
+	return out
+}
+
+// emptied clears a per-crank map, or replaces a large one (see compact).
+func emptied[K comparable, V any](m map[K]V) map[K]V {
+	if len(m) > compactFloor {
+		return make(map[K]V)
+	}
+	clear(m)
+	return m
 }
