@@ -181,7 +181,7 @@ func soak(ctx context.Context, dir string, n, exos int) error {
 		for _, f := range names {
 			fmt.Printf("  %-30s %10d\n", "  "+f, s.keys[f])
 		}
-		fmt.Printf("  %-30s %10.1f MiB\n", "kernel heap (after GC)", float64(s.heap)/(1<<20))
+		fmt.Printf("  %-30s %10.0f KiB\n", "kernel heap (after GC)", float64(s.heap)/(1<<10))
 		fmt.Printf("  %-30s %s\n", "worker RSS", strings.Join(s.rss, ", "))
 		fmt.Printf("  %-30s %10.1f ms\n", "restart until vats answer", ms(s.restart))
 	}
