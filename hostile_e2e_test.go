@@ -173,6 +173,7 @@ func hostileAttacks() []hostileAttack {
 		{name: "send storm (1200 sends)", heavy: true, method: "sendStorm", args: []any{1200}, want: "maxSends (1000)"},
 		{name: "memory bomb", config: "bomb.json", method: "memoryBomb", want: "vat exceeded its memory limit (64 MiB)"},
 		{name: "memory bomb at start", run: launchAttack("bomb-at-start.json", "vat exceeded its memory limit (64 MiB)")},
+		{name: "pending promises without end", heavy: true, run: hoardAttack},
 		{name: "slow loop under the limit", run: slowLoopAttack},
 		{name: "50 self-rescheduling timers", run: timersAttack},
 		{name: "log flood (16 MiB)", run: logFloodAttack},
@@ -253,6 +254,28 @@ func (h *hostileEnv) attack(t *testing.T, a hostileAttack) {
 	worst, answers := p.finish(t)
 	h.rows = append(h.rows, hostileRow{store: h.store, attack: a.name, outcome: outcome, toEnd: toEnd, worst: worst,
 		answers: answers, rssBefore: before, rssAfter: rss()})
+}
+
+// hoardAttack: each delivery leaves 900 more promises pending (under
+// maxSends), until the vat holds more references than its maxCListEntries
+// (lowered to 5,000 in hoard.json, so that it takes seconds).
+func hoardAttack(t *testing.T, h *hostileEnv, p *pinger) string {
+	res, err := h.launchFile(filepath.Join("testdata", "hostile", "hoard.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for {
+			if _, err := h.call(res.RootKref, "hoard", 900); err != nil {
+				return
+			}
+		}
+	}()
+	outcome := h.terminated(t, res.SubclusterID, res.RootKref)
+	if !strings.Contains(outcome, "maxCListEntries (5000)") {
+		t.Errorf("the hoarder was terminated for %q; want maxCListEntries (5000)", outcome)
+	}
+	return "terminated: " + outcome
 }
 
 // slowLoopAttack: each delivery stays under the limit, and the loop
@@ -410,7 +433,9 @@ func hostileWorkerRows(t *testing.T) []hostileRow {
 		t.Fatal(err)
 	}
 	url := "sqlite://" + filepath.Join(t.TempDir(), "kernel.db")
-	e := &kernelEnv{t: t, url: url, logs: &syncBuffer{}, opts: ocap.Options{DeliveryTimeout: hostileLimit},
+	// The default delivery limit: this test binary, race-built, is a slow
+	// worker, and no attack here spins.
+	e := &kernelEnv{t: t, url: url, logs: &syncBuffer{}, opts: ocap.Options{},
 		worker: &platform.Options{WorkerPath: exe, Env: []string{roleEnv + "=hostile-worker"}}}
 	e.open()
 	t.Cleanup(e.close)

@@ -121,3 +121,30 @@ func TestLimitsAccountAcrossDeliveries(t *testing.T) {
 	h.restart()
 	h.rejects(sc.Root, "put", []any{"g"}, "maxVatstoreBytes (1000 bytes)")
 }
+
+// Rule (Limits): the references a vat holds at once are bounded across
+// deliveries: a vat that leaves promises pending without end is
+// terminated, naming maxCListEntries, and the kernel lets go of them.
+func TestPendingPromisesAreBounded(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *router.Config) { c.Limits = router.Limits{MaxCListEntries: 10} })
+	defineVat(h.l, "alice", func(v *platformtest.Vat) {
+		v.Root().On("hoard", func(c *platformtest.Call) {
+			for range 3 {
+				c.Send(c.Arg(0), "never") // bob never answers: the results stay pending
+			}
+			c.Return("ok")
+		})
+	})
+	defineVat(h.l, "bob", func(v *platformtest.Vat) {
+		v.Root().On("never", func(*platformtest.Call) {})
+	})
+	sc := h.launch(cluster("alice", "bob"))
+	bob := ref(sc.Roots["bob"])
+	h.mustCall(sc.Root, "hoard", bob)
+	h.mustCall(sc.Root, "hoard", bob)
+	h.rejects(sc.Root, "hoard", []any{bob}, "maxCListEntries (10): it holds")
+	h.mustCall(sc.Roots["bob"], "hello")
+	h.restart()
+	h.mustCall(sc.Roots["bob"], "hello")
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -163,6 +164,10 @@ func (r *Router) deliver(vat string, d *workerpb.Delivery) error {
 	}
 	if err := r.syscalls(vat, res.Syscalls); err != nil {
 		return &vatFaultError{vat, err}
+	}
+	if l := r.vatLimits(vat); r.k.CListSize(vat) > l.MaxCListEntries {
+		return &vatFaultError{vat, limitError("maxCListEntries", strconv.Itoa(l.MaxCListEntries),
+			fmt.Sprintf("it holds %d references", r.k.CListSize(vat)))}
 	}
 	return nil
 }

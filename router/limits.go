@@ -29,6 +29,11 @@ type Limits struct {
 	MaxVatstoreEntryBytes int `json:"maxVatstoreEntryBytes,omitempty"`
 	// MaxVatstoreBytes bounds a vat's whole vatstore, keys plus values.
 	MaxVatstoreBytes int64 `json:"maxVatstoreBytes,omitempty"`
+	// MaxCListEntries bounds the references a vat holds at once (its
+	// c-list: imports, exports, and promises it decides or awaits), which
+	// the kernel keeps in memory: a vat that leaves promises pending
+	// without end reaches it.
+	MaxCListEntries int `json:"maxCListEntries,omitempty"`
 }
 
 // DefaultLimits are the limits of a kernel that sets none.
@@ -39,6 +44,7 @@ var DefaultLimits = Limits{
 	MaxSends:              10_000,
 	MaxVatstoreEntryBytes: 1 << 20,
 	MaxVatstoreBytes:      16 << 20,
+	MaxCListEntries:       100_000,
 }
 
 // or fills l's zero fields from d.
@@ -54,6 +60,7 @@ func (l Limits) or(d Limits) Limits {
 	l.MaxSyscalls = pick(l.MaxSyscalls, d.MaxSyscalls)
 	l.MaxSends = pick(l.MaxSends, d.MaxSends)
 	l.MaxVatstoreEntryBytes = pick(l.MaxVatstoreEntryBytes, d.MaxVatstoreEntryBytes)
+	l.MaxCListEntries = pick(l.MaxCListEntries, d.MaxCListEntries)
 	if l.MaxVatstoreBytes <= 0 {
 		l.MaxVatstoreBytes = d.MaxVatstoreBytes
 	}
@@ -73,7 +80,7 @@ func ParseLimits(creationOptions map[string]any) (Limits, error) {
 	}
 	var raw map[string]any
 	_ = json.Unmarshal(data, &raw)
-	for _, name := range []string{"maxMessageBytes", "maxCrankDataBytes", "maxSyscalls", "maxSends", "maxVatstoreEntryBytes", "maxVatstoreBytes"} {
+	for _, name := range []string{"maxMessageBytes", "maxCrankDataBytes", "maxSyscalls", "maxSends", "maxVatstoreEntryBytes", "maxVatstoreBytes", "maxCListEntries"} {
 		if v, ok := raw[name].(float64); ok && v <= 0 {
 			return l, fmt.Errorf("creationOptions: %s must be positive, got %v", name, v)
 		}

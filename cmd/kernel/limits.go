@@ -21,10 +21,11 @@ defaults:
   maxSends               %d  sends in one delivery
   maxVatstoreEntryBytes  %d  one baggage/vatstore key plus value
   maxVatstoreBytes       %d  a vat's whole baggage/vatstore
+  maxCListEntries        %d  references a vat holds at once (imports, exports, promises)
   logBytesPerSecond      %d  a vat's log output (excess dropped and counted)
   maxWorkerMessageBytes  %d  one gRPC message between kernel and worker`,
 	ocap.DefaultLimits.MaxMessageBytes, ocap.DefaultLimits.MaxCrankDataBytes, ocap.DefaultLimits.MaxSyscalls,
-	ocap.DefaultLimits.MaxSends, ocap.DefaultLimits.MaxVatstoreEntryBytes, ocap.DefaultLimits.MaxVatstoreBytes,
+	ocap.DefaultLimits.MaxSends, ocap.DefaultLimits.MaxVatstoreEntryBytes, ocap.DefaultLimits.MaxVatstoreBytes, ocap.DefaultLimits.MaxCListEntries,
 	platform.DefaultLogBytesPerSecond, platform.DefaultMaxMessageBytes)
 
 // kernelLimits is what the --limit flags set.
@@ -59,6 +60,8 @@ func parseLimits(flags []string) (kernelLimits, error) {
 			l.vat.MaxVatstoreEntryBytes = n
 		case "maxVatstoreBytes":
 			l.vat.MaxVatstoreBytes = int64(n)
+		case "maxCListEntries":
+			l.vat.MaxCListEntries = n
 		case "logBytesPerSecond":
 			l.logRate = n
 		case "maxWorkerMessageBytes":

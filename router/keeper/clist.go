@@ -15,6 +15,9 @@ const onlyRecognizable = " recognizable"
 // CListAdd records that vat knows kref as vref, reachable, and counts the
 // reference (see refcounts.go).
 func (k *Keeper) CListAdd(vat, vref, kref string) {
+	if !k.has(clistKey(vat, kref)) {
+		k.clistDelta[vat]++
+	}
 	k.set(clistKey(vat, vref), kref)
 	k.set(clistKey(vat, kref), vref)
 	if clistCounts(vref) {
@@ -26,6 +29,9 @@ func (k *Keeper) CListAdd(vat, vref, kref string) {
 // the reference it held.
 func (k *Keeper) CListDrop(vat, vref, kref string) {
 	reach := vref == "o+0" || k.Reachable(vat, kref)
+	if k.has(clistKey(vat, kref)) {
+		k.clistDelta[vat]--
+	}
 	k.del(clistKey(vat, vref))
 	k.del(clistKey(vat, kref))
 	if clistCounts(vref) {

@@ -36,6 +36,9 @@ type Keeper struct {
 	// crank (see refcounts.go).
 	maybeFree map[string]bool
 	stats     Stats
+	// clistSize counts each vat's c-list entries as sealed (from Load on),
+	// clistDelta the crank's changes to it.
+	clistSize, clistDelta map[string]int
 
 	// The commit pipeline: sealed cranks' writes wait in queued, and go to
 	// the store as one batch while the next crank runs. overlay maps each
@@ -70,7 +73,7 @@ type pending struct {
 
 // New returns a Keeper over st.
 func New(st driver.Store) *Keeper {
-	return &Keeper{st: st, cache: map[string]cached{}, buf: map[string]pending{},
+	return &Keeper{st: st, cache: map[string]cached{}, buf: map[string]pending{}, clistSize: map[string]int{}, clistDelta: map[string]int{},
 		overlay: map[string]int{}, nextBatch: 1, done: make(chan BatchResult, 1)}
 }
 
@@ -319,6 +322,7 @@ func (k *Keeper) Abort() { k.reset() }
 func (k *Keeper) reset() {
 	k.buf = emptied(k.buf)
 	k.maybeFree = emptied(k.maybeFree)
+	clear(k.clistDelta)
 	k.order = k.order[:0]
 }
 

@@ -36,22 +36,41 @@ func (k *Keeper) countWrite(key string, existed, exists bool) {
 		return
 	}
 	if s := k.statOf(key); s != nil {
+		n := int64(-1)
 		if exists {
-			s.Add(1)
-		} else {
-			s.Add(-1)
+			n = 1
+		}
+		s.Add(n)
+		if s == &k.stats.CListEntries {
+			k.countCList(key, int(n))
 		}
 	}
 }
+
+// countCList adds n to the c-list size of the vat whose entry key is.
+func (k *Keeper) countCList(key string, n int) {
+	vat, _, _ := strings.Cut(strings.TrimPrefix(key, "c."), ".")
+	if k.clistSize[vat] += n; k.clistSize[vat] <= 0 {
+		delete(k.clistSize, vat)
+	}
+}
+
+// CListSize is how many entries vat's c-list holds, the crank's writes
+// included.
+func (k *Keeper) CListSize(vat string) int { return k.clistSize[vat] + k.clistDelta[vat] }
 
 // countAll sets the stats from the cache (after Load).
 func (k *Keeper) countAll() {
 	k.stats.Objects.Store(0)
 	k.stats.Promises.Store(0)
 	k.stats.CListEntries.Store(0)
+	clear(k.clistSize)
 	for key, c := range k.cache {
 		if s := k.statOf(key); c.ok && s != nil {
 			s.Add(1)
+			if s == &k.stats.CListEntries {
+				k.countCList(key, 1)
+			}
 		}
 	}
 }

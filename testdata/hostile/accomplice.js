@@ -9,5 +9,7 @@ export function buildRootObject() {
       E(attacker).slowLoop(n, ms);
     },
     noop() {},
+    // Never settles: its callers' promises stay pending.
+    never: () => new Promise(() => {}),
   });
 }

@@ -93,6 +93,13 @@ export function buildRootObject(vatPowers, parameters, baggage) {
       }
       return 'sent';
     },
+    // Sends count messages whose results never settle, and keeps them.
+    hoard(count) {
+      for (let i = 0; i < count; i += 1) {
+        E(accomplice).never();
+      }
+      return 'hoarding';
+    },
     // Keeps every block it allocates until its worker runs out of memory.
     memoryBomb() {
       const kept = [];
