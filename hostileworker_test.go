@@ -18,6 +18,9 @@ import (
 	"github.com/ocapgo/ocap/supervisor"
 )
 
+// floodOver is the stderr flood's last line.
+const floodOver = "stderr flood over"
+
 // roleEnv makes this test binary serve as the hostile worker.
 const roleEnv = "OCAP_ROOT_TEST_ROLE"
 
@@ -77,6 +80,7 @@ func (f *forgingVat) Deliver(d *workerpb.Delivery) *workerpb.DeliveryResult {
 					return
 				}
 			}
+			_, _ = os.Stderr.Write([]byte(floodOver + "\n"))
 		}()
 	}
 	return &workerpb.DeliveryResult{Syscalls: []*workerpb.Syscall{resolve(`#"attacking"`)}}
