@@ -58,7 +58,7 @@ test: build lint-deploy
 # its outcome, how long it took to end, the bystander's worst latency and
 # the kernel's RSS (make test runs the same suite without printing it).
 hostile: build
-	OCAP_WORKER_PATH=$(BIN)/vat-worker $(GO) test -count=1 -run 'TestHostile$$' -v . | grep -v '^ *{'
+	OCAP_WORKER_PATH=$(BIN)/vat-worker $(GO) test -count=1 -run 'TestHostile(Worker)?$$' -v . | grep -v '^ *{'
 
 # fuzz runs each fuzz target for FUZZTIME (make test runs their checked-in
 # seed corpora, testdata/fuzz/, as ordinary tests).

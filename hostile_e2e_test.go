@@ -188,7 +188,10 @@ func hostileAttacks() []hostileAttack {
 	}
 }
 
+// The two hostile tests run beside each other and the package's other
+// parallel tests: they mostly wait on workers.
 func TestHostile(t *testing.T) {
+	t.Parallel()
 	var rows []hostileRow
 	forEachStore(t, func(t *testing.T, url string) {
 		h := &hostileEnv{kernelEnv: startKernel(t, url, ocap.Options{DeliveryTimeout: hostileLimit}), store: "sqlite"}
@@ -213,10 +216,22 @@ func TestHostile(t *testing.T) {
 		}
 		rows = append(rows, h.rows...)
 	})
-	rows = append(rows, hostileWorkerRows(t)...)
+	reportHostile(t, rows, "OCAP_HOSTILE_REPORT")
+}
+
+// TestHostileWorker: attacks by a compromised worker (hostileworker_test.go)
+// on a kernel whose workers are all this test binary, the bystander's too.
+func TestHostileWorker(t *testing.T) {
+	t.Parallel()
+	reportHostile(t, hostileWorkerRows(t), "OCAP_HOSTILE_WORKER_REPORT")
+}
+
+// reportHostile logs the table of rows, and writes it to the file $env
+// names, if set.
+func reportHostile(t *testing.T, rows []hostileRow, env string) {
 	report := hostileTable(rows)
 	t.Log("\n" + report)
-	if path := os.Getenv("OCAP_HOSTILE_REPORT"); path != "" {
+	if path := os.Getenv(env); path != "" {
 		if err := os.WriteFile(path, []byte(report), 0o644); err != nil {
 			t.Error(err)
 		}
@@ -425,8 +440,7 @@ func hostileTable(rows []hostileRow) string {
 	return b.String()
 }
 
-// hostileWorkerRows: attacks by a compromised worker (hostileworker_test.go)
-// on a kernel whose workers are all this test binary, the bystander's too.
+// hostileWorkerRows runs the compromised worker's attacks.
 func hostileWorkerRows(t *testing.T) []hostileRow {
 	exe, err := os.Executable()
 	if err != nil {
