@@ -59,7 +59,13 @@ func (f *forgingVat) Deliver(d *workerpb.Delivery) *workerpb.DeliveryResult {
 	}
 	switch f.attack {
 	case "oversized": // one result of 65 MiB, past the kernel's 64 MiB message limit
-		return &workerpb.DeliveryResult{Syscalls: []*workerpb.Syscall{resolve(`#"` + strings.Repeat("x", 65<<20) + `"`)}}
+		// (forge-oversized.json gives this worker the memory to build it)
+		var body strings.Builder
+		body.Grow(65<<20 + 3)
+		body.WriteString(`#"`)
+		body.WriteString(strings.Repeat("x", 65<<20))
+		body.WriteString(`"`)
+		return &workerpb.DeliveryResult{Syscalls: []*workerpb.Syscall{resolve(body.String())}}
 	case "syscalls": // 200,000 syscalls in one result, four times maxSyscalls
 		calls := make([]*workerpb.Syscall, 0, 200_000)
 		for range 200_000 {
