@@ -463,7 +463,7 @@ func hostileWorkerRows(t *testing.T) []hostileRow {
 		{name: "worker: a 65 MiB message", config: "forge-oversized.json", method: "attack", want: "its worker broke the message size limit"},
 		{name: "worker: 200,000 syscalls", config: "forge-syscalls.json", method: "attack", want: "maxSyscalls (50000)"},
 		{name: "worker: crank requests without pause", run: forgedFlood("forge-cranks.json", "", 20)},
-		{name: "worker: 64 MiB on stderr", run: forgedFlood("forge-stderr.json", "worker log over its rate limit", 3)},
+		{name: "worker: 16 MiB on stderr", run: forgedFlood("forge-stderr.json", "worker log over its rate limit", 3)},
 	} {
 		h.attack(t, a)
 	}

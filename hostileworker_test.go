@@ -78,11 +78,11 @@ func (f *forgingVat) Deliver(d *workerpb.Delivery) *workerpb.DeliveryResult {
 				f.wantCrank()
 			}
 		}()
-	case "stderr": // 64 MiB of raw lines on stderr, past the log rate
+	case "stderr": // 16 MiB of raw lines on stderr, sixteen times the log rate
 		go func() {
-			line := []byte(strings.Repeat("x", 1023) + "\n")
-			for range 64 << 10 {
-				if _, err := os.Stderr.Write(line); err != nil {
+			chunk := []byte(strings.Repeat(strings.Repeat("x", 1023)+"\n", 64))
+			for range 256 {
+				if _, err := os.Stderr.Write(chunk); err != nil {
 					return
 				}
 			}
