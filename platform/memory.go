@@ -42,10 +42,14 @@ func ParseMemoryLimit(v any) (int64, error) {
 }
 
 // outOfMemory reports whether a worker's stderr line is the Go runtime's
-// last word on an allocation its memory cap refused.
+// last word on an allocation its memory cap refused: of the heap, or of a
+// mapping or thread the runtime needed (ENOMEM, errno 12, under
+// RLIMIT_DATA).
 func outOfMemory(line string) bool {
 	return strings.Contains(line, "fatal error: out of memory") ||
-		strings.Contains(line, "runtime: out of memory")
+		strings.Contains(line, "runtime: out of memory") ||
+		strings.Contains(line, "runtime: cannot allocate memory") ||
+		(strings.Contains(line, "failed to create new OS thread") && strings.Contains(line, "errno=12"))
 }
 
 // memoryDeath returns a MemoryLimitError if the worker died of its cap.

@@ -17,14 +17,14 @@ func TestServeMemoryBomb(t *testing.T) {
 	url := "sqlite://" + filepath.Join(t.TempDir(), "kernel.db")
 	sock := filepath.Join(shortDir(t), "k.sock")
 	sys := "hello=" + clusterFile(t, "hello.json")
-	d := startServe(t, url, sock, "--system", sys, "--worker-memory", "96MiB")
+	d := startServe(t, url, sock, "--system", sys, "--worker-memory", "160MiB")
 	d.waitReady()
 	var hello string
 	ok(t, sock, &hello, "system-root", "hello")
 
 	for cluster, reason := range map[string]string{
-		"memory-bomb.json":       "vat exceeded its memory limit (96 MiB)",
-		"memory-bomb-small.json": "vat exceeded its memory limit (64 MiB)",
+		"memory-bomb.json":       "vat exceeded its memory limit (160 MiB)",
+		"memory-bomb-small.json": "vat exceeded its memory limit (128 MiB)",
 	} {
 		var launched struct {
 			RootKref string `json:"rootKref"`
@@ -56,7 +56,7 @@ func TestServeMemoryBomb(t *testing.T) {
 		t.Fatalf("exit %d after stop", code)
 	}
 	testutil.WaitFor(t, testutil.Patience, "every worker to exit", func() bool { return allGone(workers) })
-	d2 := startServe(t, url, sock, "--system", sys, "--worker-memory", "96MiB")
+	d2 := startServe(t, url, sock, "--system", sys, "--worker-memory", "160MiB")
 	d2.waitReady()
 	if out := ok(t, sock, nil, "send", hello, "hello", "again"); out != `"hello again, from Bob"` {
 		t.Fatalf("bystander after a restart: %s", out)
