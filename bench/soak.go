@@ -11,10 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
-
 	"github.com/ocapgo/ocap"
-	"github.com/ocapgo/ocap/platform"
 	"github.com/ocapgo/ocap/router/keeper"
 	"github.com/ocapgo/ocap/store"
 )
@@ -29,19 +26,7 @@ import (
 func soak(ctx context.Context, dir string, n, exos int) error {
 	const batch = 10000
 	dbURL := "sqlite://" + filepath.Join(dir, "soak.db")
-	logger := hclog.New(&hclog.LoggerOptions{Name: "soak", Output: os.Stderr, Level: hclog.Warn})
-	open := func() (*ocap.Kernel, store.Store, error) {
-		db, err := store.Open(ctx, dbURL)
-		if err != nil {
-			return nil, nil, err
-		}
-		k, err := ocap.Make(ctx, platform.New(platform.Options{Logger: logger}), db, ocap.Options{Logger: logger})
-		if err != nil {
-			db.Close()
-			return nil, nil, err
-		}
-		return k, db, nil
-	}
+	open := func() (*ocap.Kernel, store.Store, error) { return newKernel(ctx, dbURL) }
 	k, db, err := open()
 	if err != nil {
 		return err
