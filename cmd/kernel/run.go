@@ -90,8 +90,10 @@ func runCluster(f runFlags, hasCall bool, pos []string, out streams) error {
 	if err != nil {
 		return err
 	}
-	logger := newLogger(stderr, f.logLevel, "warn", jsonLogs)
-	if !f.levelSet {
+	var logger hclog.InterceptLogger
+	if f.levelSet {
+		logger = newLogger(stderr, f.logLevel, "warn", jsonLogs)
+	} else {
 		logger = newVatLogger(stderr, hclog.Info, hclog.Warn, jsonLogs)
 	}
 
