@@ -22,7 +22,14 @@ type exitError struct {
 	cause   error // what the kernel knows of why, such as a *MemoryLimitError
 }
 
-func (e *exitError) Error() string { return ErrWorkerExited.Error() + ": " + e.msg }
+// Error names the cause first, when the kernel knows it, before the exit
+// status and the last stderr lines.
+func (e *exitError) Error() string {
+	if e.cause != nil {
+		return ErrWorkerExited.Error() + ": " + e.cause.Error() + ": " + e.msg
+	}
+	return ErrWorkerExited.Error() + ": " + e.msg
+}
 
 func (e *exitError) Unwrap() []error {
 	errs := []error{ErrWorkerExited}

@@ -2,7 +2,6 @@ package router
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -74,10 +73,6 @@ func (r *Router) startVatIn(ctx context.Context, rec *vatRecord, w platform.Work
 	r.obs.Delivery("startVat")
 	res, err := r.deliverBounded(ctx, w, &workerpb.Delivery{Kind: &workerpb.Delivery_StartVat{StartVat: start}})
 	r.raiseReadFault()
-	var oom *platform.MemoryLimitError
-	if errors.As(err, &oom) { // the reason first, not an exit status
-		return fmt.Errorf("vat %s (%s) did not start: %s: %w", rec.ID, rec.Name, oom, err)
-	}
 	if err != nil {
 		return fmt.Errorf("vat %s (%s) did not start: %w", rec.ID, rec.Name, err)
 	}
