@@ -165,9 +165,9 @@ func (r *Router) deliver(vat string, d *workerpb.Delivery) error {
 	if err := r.syscalls(vat, res.Syscalls); err != nil {
 		return &vatFaultError{vat, err}
 	}
-	if l := r.vatLimits(vat); r.k.CListSize(vat) > l.MaxCListEntries {
+	if n, l := r.k.CListSize(vat), r.vatLimits(vat); n > l.MaxCListEntries {
 		return &vatFaultError{vat, limitError("maxCListEntries", strconv.Itoa(l.MaxCListEntries),
-			fmt.Sprintf("it holds %d references", r.k.CListSize(vat)))}
+			fmt.Sprintf("it holds %d references", n))}
 	}
 	return nil
 }
