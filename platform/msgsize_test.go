@@ -19,7 +19,7 @@ func TestDeliveryOverMessageLimit(t *testing.T) {
 		t.Fatalf("a small delivery: %v, %v", r, err)
 	}
 	_, err := deliverTo(t, w, testutil.Message(testutil.TargetEcho, strings.Repeat("x", 5000)))
-	if err == nil || !strings.Contains(err.Error(), "larger than max") {
-		t.Fatalf("a delivery over the limit: %v, want gRPC's size error", err)
+	if err == nil || !strings.Contains(err.Error(), "over the size limit: sending 5019 bytes, limit 4096") {
+		t.Fatalf("a delivery over the limit: %v, want the size error", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"runtime"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin/runner"
+
+	"github.com/ocapgo/ocap/supervisor/handshake"
 )
 
 var _ runner.Runner = (*process)(nil)
@@ -31,6 +34,10 @@ type process struct {
 	stdout    io.ReadCloser
 	stderr    io.ReadCloser
 	socketDir string
+	// frames is the kernel's end of the socket pair for delivery frames;
+	// framesChild the worker's, closed here once the child holds it.
+	frames      net.Conn
+	framesChild *os.File
 
 	mu      sync.Mutex
 	pid     int
@@ -67,6 +74,12 @@ func (p *process) runnerFunc(_ hclog.Logger, tmpl *exec.Cmd, socketDir string) (
 		},
 	}
 	var err error
+	if p.frames, p.framesChild, err = framesPair(); err != nil {
+		return nil, err
+	}
+	// The child's end becomes its fd 3.
+	cmd.ExtraFiles = []*os.File{p.framesChild}
+	cmd.Env = append(cmd.Env, handshake.FramesFDEnv+"=3")
 	if p.stdout, err = cmd.StdoutPipe(); err != nil {
 		return nil, fmt.Errorf("worker stdout: %w", err)
 	}
@@ -84,11 +97,39 @@ func (p *process) Start(context.Context) error {
 	if p.killed {
 		return errors.New("launch cancelled")
 	}
-	if err := spawn(p.cmd); err != nil {
+	err := spawn(p.cmd)
+	p.closeFramesChild()
+	if err != nil {
 		return fmt.Errorf("starting %s: %w", p.path, err)
 	}
 	p.pid, p.started = p.cmd.Process.Pid, true
 	return nil
+}
+
+// framesPair makes the socket pair for a worker's delivery frames. Both ends
+// are close-on-exec: no other worker may inherit them.
+func framesPair() (net.Conn, *os.File, error) {
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("making the worker's frames socket: %w", err)
+	}
+	mine := os.NewFile(uintptr(fds[0]), "vat-worker frames")
+	defer mine.Close() // FileConn keeps a duplicate
+	conn, err := net.FileConn(mine)
+	if err != nil {
+		syscall.Close(fds[1])
+		return nil, nil, fmt.Errorf("making the worker's frames socket: %w", err)
+	}
+	return conn, os.NewFile(uintptr(fds[1]), "vat-worker frames (worker's end)"), nil
+}
+
+// closeFramesChild closes the kernel's copy of the worker's end, so that the
+// kernel's end sees EOF when the worker is gone.
+func (p *process) closeFramesChild() {
+	if p.framesChild != nil {
+		_ = p.framesChild.Close()
+		p.framesChild = nil
+	}
 }
 
 // Wait is called once by go-plugin, after it has read the child's stdout and
@@ -130,17 +171,24 @@ func (p *process) kill() error {
 	return nil
 }
 
-// release waits until the child has been reaped (which removes its socket
-// dir) or, if it never started, removes the socket dir now.
+// release, after a failed launch, waits until the child has been reaped
+// (which removes its socket dir) or, if it never started, removes the socket
+// dir now; either way it closes the frames socket.
 func (p *process) release() {
 	p.mu.Lock()
 	started := p.started
+	if !started {
+		p.closeFramesChild()
+	}
 	p.mu.Unlock()
 	if started {
 		<-p.done
-		return
+	} else {
+		p.removeSocketDir()
 	}
-	p.removeSocketDir()
+	if p.frames != nil {
+		_ = p.frames.Close()
+	}
 }
 
 // exitStatus describes how the child ended; call it after done is closed.

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"slices"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -13,7 +16,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/ocapgo/ocap/proto/frame"
 	"github.com/ocapgo/ocap/proto/workerpb"
+	"github.com/ocapgo/ocap/supervisor/handshake"
 )
 
 var (
@@ -29,11 +34,18 @@ var (
 // full speed; a worker only sends one per burst of outside-delivery work.
 const maxWantsPerSecond = 1000
 
+// messages is the kernel's side of the stream: the gRPC stream itself, or
+// the frames socket the worker agreed to (see package frame).
+type messages interface {
+	Send(*workerpb.Delivery) error
+	Recv() (*workerpb.WorkerMessage, error)
+}
+
 // kernelStream is the kernel's end of a worker's one stream: it sends a
 // delivery, waits for the result with the same id, and passes WantCrank on.
 type kernelStream struct {
 	logger hclog.Logger
-	stream grpc.BidiStreamingClient[workerpb.Delivery, workerpb.WorkerMessage]
+	stream messages
 	cancel context.CancelFunc
 
 	turn   chan struct{} // 1-buffered: held by the delivery in flight
@@ -49,8 +61,9 @@ type kernelStream struct {
 }
 
 // openStream opens the stream, each message either way at most maxMessage
-// bytes, and starts its receiving goroutine.
-func openStream(client workerpb.WorkerClient, logger hclog.Logger, maxMessage int) (*kernelStream, error) {
+// bytes, and starts its receiving goroutine. frames is the worker's frames
+// socket: used if the worker agrees, closed if not.
+func openStream(client workerpb.WorkerClient, logger hclog.Logger, maxMessage int, frames net.Conn) (*kernelStream, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	// go-plugin lifts gRPC's limits to 2 GiB for the whole connection;
 	// this stream's own options bring them back down.
@@ -59,9 +72,26 @@ func openStream(client workerpb.WorkerClient, logger hclog.Logger, maxMessage in
 		cancel()
 		return nil, fmt.Errorf("opening the worker stream: %w", err)
 	}
+	var msgs messages = stream
+	if frames != nil {
+		header, err := stream.Header()
+		if err != nil {
+			cancel()
+			_ = frames.Close()
+			return nil, fmt.Errorf("opening the worker stream: %w", err)
+		}
+		if !slices.Contains(header.Get(handshake.FramesHeader), "1") {
+			_ = frames.Close() // a worker that serves the gRPC stream only
+		} else {
+			msgs = frame.New[*workerpb.Delivery](frames, maxMessage, maxMessage, newWorkerMessage)
+			// Closing the socket with the stream ends the worker's side.
+			stop := cancel
+			cancel = func() { stop(); _ = frames.Close() }
+		}
+	}
 	s := &kernelStream{
 		logger:    logger,
-		stream:    stream,
+		stream:    msgs,
 		cancel:    cancel,
 		turn:      make(chan struct{}, 1),
 		results:   make(chan *workerpb.DeliveryResult, 1),
@@ -83,7 +113,7 @@ func (s *kernelStream) receive() {
 	for {
 		m, err := s.stream.Recv()
 		if err != nil {
-			if status.Code(err) == codes.ResourceExhausted {
+			if status.Code(err) == codes.ResourceExhausted || errors.Is(err, frame.ErrTooLarge) {
 				s.err = fmt.Errorf("%w: %w: %w", errStreamBroken, ErrMessageTooLarge, err)
 				s.cancel()
 				return
@@ -142,14 +172,15 @@ func (s *kernelStream) deliver(ctx context.Context, d *workerpb.Delivery) (*work
 	s.nextID++
 	d.Id = s.nextID
 	if err := s.stream.Send(d); err != nil {
-		// A transport failure shows as io.EOF, its cause coming from Recv;
-		// any other error (a message over the size limit) is ours, and
-		// leaves the stream open: end it.
-		if !errors.Is(err, io.EOF) {
+		// A transport failure shows as io.EOF (or a closed socket), its
+		// cause coming from Recv; any other error (a message over the
+		// size limit) is ours, and leaves the stream open: end it.
+		gone := peerGone(err)
+		if !gone {
 			s.cancel()
 		}
 		<-s.broken
-		if !errors.Is(err, io.EOF) {
+		if !gone {
 			return nil, fmt.Errorf("%w: sending delivery %d: %w", errStreamBroken, d.GetId(), err)
 		}
 		return nil, s.err
@@ -192,6 +223,13 @@ func (s *kernelStream) answerRead(req *workerpb.VatstoreRead) error {
 	}
 	return nil
 }
+
+// peerGone reports whether a send failed because the worker's end is gone.
+func peerGone(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
+}
+
+func newWorkerMessage() *workerpb.WorkerMessage { return new(workerpb.WorkerMessage) }
 
 func (s *kernelStream) check(d *workerpb.Delivery, r *workerpb.DeliveryResult) (*workerpb.DeliveryResult, error) {
 	if r.GetId() != d.GetId() {

@@ -43,7 +43,7 @@ func newPair(t *testing.T, opts supervisor.Options) (*kernelStream, *supervisor.
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := openStream(raw.(workerpb.WorkerClient), logger, DefaultMaxMessageBytes)
+	st, err := openStream(raw.(workerpb.WorkerClient), logger, DefaultMaxMessageBytes, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

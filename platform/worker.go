@@ -104,7 +104,7 @@ func (w *worker) connect(pc *plugin.Client) error {
 		_ = rpc.Close()
 		return fmt.Errorf("worker plugin dispensed %T, not a Worker client", raw)
 	}
-	stream, err := openStream(client, w.logger, w.maxMessage)
+	stream, err := openStream(client, w.logger, w.maxMessage, w.proc.frames)
 	if err != nil {
 		_ = rpc.Close()
 		return err
@@ -183,6 +183,9 @@ func (w *worker) Deliver(ctx context.Context, d *workerpb.Delivery) (*workerpb.D
 
 // lostWorker reports whether a stream error only says the worker went away.
 func lostWorker(err error) bool {
+	if peerGone(err) {
+		return true
+	}
 	switch status.Code(err) {
 	case codes.Unavailable, codes.Canceled:
 		return true

@@ -3,6 +3,7 @@ package supervisor
 import (
 	"context"
 	"errors"
+	"net"
 	"time"
 
 	plugin "github.com/hashicorp/go-plugin"
@@ -27,12 +28,13 @@ type Plugin struct {
 // NewPlugin starts the vat goroutine, which builds the runtime right away.
 // It serves in the caller's own process, which it leaves unconfined: Serve
 // is what puts a worker process in its OS sandbox.
-func NewPlugin(opts Options) *Plugin { return newPlugin(opts, nil) }
+func NewPlugin(opts Options) *Plugin { return newPlugin(opts, nil, nil) }
 
-func newPlugin(opts Options, confine func(*workerpb.StartVat) *workerpb.Sandbox) *Plugin {
+// newPlugin serves the stream's messages on frames, if it is not nil.
+func newPlugin(opts Options, confine func(*workerpb.StartVat) *workerpb.Sandbox, frames net.Conn) *Plugin {
 	opts = opts.withDefaults()
 	vat := startVat(opts.Logger, opts.NewRuntime, confine)
-	return &Plugin{srv: newServer(opts.Logger, vat)}
+	return &Plugin{srv: newServer(opts.Logger, vat, frames)}
 }
 
 // GRPCServer registers the Worker service.

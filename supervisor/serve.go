@@ -2,9 +2,12 @@ package supervisor
 
 import (
 	"math"
+	"net"
 	"os"
+	"strconv"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
@@ -23,7 +26,7 @@ const parentPoll = 500 * time.Millisecond
 // good: code run by the caller after Serve stays confined.
 func Serve(opts Options) {
 	opts = opts.withDefaults()
-	p := newPlugin(opts, confineWorker(opts.Logger))
+	p := newPlugin(opts, confineWorker(opts.Logger), framesConn(opts.Logger))
 	defer p.Close()
 
 	servers := make(chan *grpc.Server, 1)
@@ -58,6 +61,28 @@ func Serve(opts Options) {
 		},
 		Logger: opts.Logger,
 	})
+}
+
+// framesConn opens the frames socket the kernel handed this worker, if any.
+// Without it the worker serves its messages on the gRPC stream.
+func framesConn(logger hclog.Logger) net.Conn {
+	v, ok := os.LookupEnv(handshake.FramesFDEnv)
+	if !ok {
+		return nil
+	}
+	fd, err := strconv.Atoi(v)
+	if err != nil || fd < 3 {
+		logger.Warn("ignoring a bad frames socket", "env", handshake.FramesFDEnv, "value", v)
+		return nil
+	}
+	f := os.NewFile(uintptr(fd), "kernel frames")
+	defer f.Close() // FileConn keeps a duplicate
+	conn, err := net.FileConn(f)
+	if err != nil {
+		logger.Warn("cannot use the frames socket; serving on the gRPC stream", "error", err)
+		return nil
+	}
+	return conn
 }
 
 // watchParent closes the returned channel when getppid's answer changes:

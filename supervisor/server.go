@@ -4,15 +4,20 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
+	"net"
 	"sync"
 	"sync/atomic"
 
 	"github.com/hashicorp/go-hclog"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
+	"github.com/ocapgo/ocap/proto/frame"
 	"github.com/ocapgo/ocap/proto/workerpb"
+	"github.com/ocapgo/ocap/supervisor/handshake"
 )
 
 // server serves the Worker service: the one stream the kernel opens for the
@@ -23,11 +28,38 @@ type server struct {
 	vat     *vatLoop
 	claimed atomic.Bool
 	ended   chan struct{}
+	// frames, if set, carries the stream's messages once the kernel has
+	// seen this worker agree to it (see package frame).
+	frames net.Conn
 }
 
-func newServer(logger hclog.Logger, vat *vatLoop) *server {
-	return &server{logger: logger, vat: vat, ended: make(chan struct{})}
+func newServer(logger hclog.Logger, vat *vatLoop, frames net.Conn) *server {
+	return &server{logger: logger, vat: vat, ended: make(chan struct{}), frames: frames}
 }
+
+// messages is the worker's side of the stream: the gRPC stream itself or
+// the frames socket.
+type messages interface {
+	Send(*workerpb.WorkerMessage) error
+	Recv() (*workerpb.Delivery, error)
+}
+
+// useFrames tells the kernel this worker carries the stream on its frames
+// socket, which from then on lives as long as the gRPC stream.
+func (s *server) useFrames(stream grpc.BidiStreamingServer[workerpb.Delivery, workerpb.WorkerMessage]) (messages, error) {
+	if s.frames == nil {
+		return stream, nil
+	}
+	if err := stream.SendHeader(metadata.Pairs(handshake.FramesHeader, "1")); err != nil {
+		return nil, err
+	}
+	context.AfterFunc(stream.Context(), func() { _ = s.frames.Close() })
+	// The kernel enforces its size limit on what it receives; what it
+	// sends (a StartVat with its bundle) may be large.
+	return frame.New[*workerpb.WorkerMessage](s.frames, math.MaxInt32, math.MaxInt32, newDelivery), nil
+}
+
+func newDelivery() *workerpb.Delivery { return new(workerpb.Delivery) }
 
 // Stream receives deliveries and queues them for the vat goroutine, which
 // answers each on the same stream. The worker serves a single stream: when it
@@ -42,7 +74,11 @@ func (s *server) Stream(stream grpc.BidiStreamingServer[workerpb.Delivery, worke
 	// kernel's kill arrives.
 	defer s.vat.close(closeLimit)
 
-	out := &sender{stream: stream, logger: s.logger}
+	msgs, err := s.useFrames(stream)
+	if err != nil {
+		return err
+	}
+	out := &sender{stream: msgs, logger: s.logger}
 	defer out.close()
 	ctx := stream.Context()
 	go s.forwardWantCrank(ctx, out)
@@ -52,12 +88,12 @@ func (s *server) Stream(stream grpc.BidiStreamingServer[workerpb.Delivery, worke
 	s.vat.sendRead.Store(&sendRead)
 
 	for {
-		d, err := stream.Recv()
+		d, err := msgs.Recv()
 		if errors.Is(err, io.EOF) {
 			s.logger.Debug("kernel closed the stream")
 			return nil
 		}
-		if status.Code(err) == codes.Canceled {
+		if status.Code(err) == codes.Canceled || ctx.Err() != nil {
 			s.logger.Debug("kernel cancelled the stream")
 			return err
 		}
@@ -105,7 +141,7 @@ func (s *server) forwardWantCrank(ctx context.Context, out *sender) {
 // sender at a time. Once the handler has returned, sends are dropped.
 type sender struct {
 	mu     sync.Mutex
-	stream grpc.BidiStreamingServer[workerpb.Delivery, workerpb.WorkerMessage]
+	stream messages
 	logger hclog.Logger
 	closed bool
 }

@@ -24,3 +24,12 @@ const PluginName = "worker"
 // LogLevelEnv carries the kernel logger's level (an hclog level name) to the
 // worker, so that a worker does not write log lines the kernel would drop.
 const LogLevelEnv = "OCAP_VAT_WORKER_LOG_LEVEL"
+
+// FramesFDEnv names the file descriptor of the socket the kernel hands a
+// worker at spawn for the delivery frames (package proto/frame). A worker
+// that finds it answers the gRPC stream's opening with FramesHeader set to
+// "1", and from then on both ends carry the stream's messages as frames.
+const FramesFDEnv = "OCAP_VAT_WORKER_FRAMES_FD"
+
+// FramesHeader is the stream header by which a worker agrees to frames.
+const FramesHeader = "ocap-frames"
