@@ -50,16 +50,16 @@ func New[S, R proto.Message](c net.Conn, maxRecv, maxSend int, newR func() R) *C
 func (f *Conn[S, R]) Send(m S) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	size := proto.Size(m)
-	if size > f.maxSend {
-		return fmt.Errorf("%w: sending %d bytes, limit %d", ErrTooLarge, size, f.maxSend)
-	}
-	buf := append(f.buf[:0], 0, 0, 0, 0)
-	binary.BigEndian.PutUint32(buf, uint32(size))
-	buf, err := proto.MarshalOptions{}.MarshalAppend(buf, m)
+	// Encoded first and measured after: proto.Size would walk m twice.
+	buf, err := proto.MarshalOptions{}.MarshalAppend(append(f.buf[:0], 0, 0, 0, 0), m)
 	if err != nil {
 		return fmt.Errorf("encoding a frame: %w", err)
 	}
+	size := len(buf) - 4
+	if size > f.maxSend {
+		return fmt.Errorf("%w: sending %d bytes, limit %d", ErrTooLarge, size, f.maxSend)
+	}
+	binary.BigEndian.PutUint32(buf, uint32(size))
 	if cap(buf) <= 1<<20 { // keep a small buffer for the next frame, not a huge one
 		f.buf = buf
 	}

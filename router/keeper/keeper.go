@@ -39,6 +39,9 @@ type Keeper struct {
 	// clistSize counts each vat's c-list entries as sealed (from Load on),
 	// clistDelta the crank's changes to it.
 	clistSize, clistDelta map[string]int
+	// promises remembers recent promise records decoded (promises.go).
+	promises map[string]promiseMemo
+	runHead  runHeadMemo
 
 	// The commit pipeline: sealed cranks' writes wait in queued, and go to
 	// the store as one batch while the next crank runs. overlay maps each
@@ -74,7 +77,7 @@ type pending struct {
 // New returns a Keeper over st.
 func New(st driver.Store) *Keeper {
 	return &Keeper{st: st, cache: map[string]cached{}, buf: map[string]pending{}, clistSize: map[string]int{}, clistDelta: map[string]int{},
-		overlay: map[string]int{}, nextBatch: 1, done: make(chan BatchResult, 1)}
+		overlay: map[string]int{}, promises: map[string]promiseMemo{}, nextBatch: 1, done: make(chan BatchResult, 1)}
 }
 
 // StoreError is a store read that failed, or a record that does not

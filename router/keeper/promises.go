@@ -1,6 +1,13 @@
 package keeper
 
-import "strconv"
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/ocapgo/ocap/marshal"
+)
 
 // Kernel promises: a record each, and the messages sent to an unresolved
 // promise, queued under it in the order they arrived.
@@ -21,11 +28,68 @@ func (k *Keeper) NewPromise(decider string) string {
 
 // Promise reads kp; ok is false for an unknown promise.
 func (k *Keeper) Promise(kp string) (*Promise, bool) {
-	var p Promise
-	if !k.getJSON(promiseKey(kp), &p) {
+	raw, ok := k.get(promiseKey(kp))
+	if !ok {
+		delete(k.promises, kp)
 		return nil, false
 	}
+	if m, ok := k.promises[kp]; ok && m.raw == raw {
+		p := m.p.clone()
+		return &p, true
+	}
+	var p Promise
+	if err := json.Unmarshal([]byte(raw), &p); err != nil {
+		panic(StoreError{fmt.Errorf("key %s holds malformed JSON: %w", promiseKey(kp), err)})
+	}
+	k.remember(kp, raw, &p)
 	return &p, true
+}
+
+// promiseMemo is a promise record's text and its decoding. Decoding the
+// same records over and over was most of a crank's own time: a promise is
+// read by every step of its life. The text is the key, so an entry whose
+// record has changed (or whose crank was aborted) is never used.
+type promiseMemo struct {
+	raw string
+	p   Promise
+}
+
+// maxPromiseMemos bounds the memo: it serves the promises of the cranks in
+// progress, not every promise alive.
+const maxPromiseMemos = 1024
+
+func (k *Keeper) remember(kp, raw string, p *Promise) {
+	if len(k.promises) >= maxPromiseMemos {
+		clear(k.promises)
+	}
+	k.promises[kp] = promiseMemo{raw, p.clone()}
+}
+
+// putPromise writes kp's record.
+func (k *Keeper) putPromise(kp string, p *Promise) {
+	b, err := json.Marshal(p)
+	if err != nil {
+		panic(StoreError{fmt.Errorf("encoding %s: %w", promiseKey(kp), err)})
+	}
+	raw := string(b)
+	k.set(promiseKey(kp), raw)
+	k.remember(kp, raw, p)
+}
+
+// clone copies p deeply: a caller may change what it was given.
+func (p *Promise) clone() Promise {
+	c := *p
+	c.Subscribers = slices.Clone(p.Subscribers)
+	c.Followers = slices.Clone(p.Followers)
+	c.Data = cloneCapData(p.Data)
+	return c
+}
+
+func cloneCapData(cd *marshal.CapData) *marshal.CapData {
+	if cd == nil {
+		return nil
+	}
+	return &marshal.CapData{Body: cd.Body, Slots: slices.Clone(cd.Slots)}
 }
 
 // SetPromise writes kp. Its reference count is the keeper's to keep:
@@ -36,7 +100,7 @@ func (k *Keeper) SetPromise(kp string, p *Promise) {
 	} else {
 		p.Refs = 0
 	}
-	k.setJSON(promiseKey(kp), p)
+	k.putPromise(kp, p)
 }
 
 // SettlePromise writes kp, just settled with p.Data: the data's krefs

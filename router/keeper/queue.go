@@ -1,6 +1,10 @@
 package keeper
 
-import "strconv"
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+)
 
 // The run queue is durable: items rq.<n> for n in [rq.head, rq.tail).
 // Pushing and popping touch a constant number of keys, so a long queue costs
@@ -50,9 +54,33 @@ func (k *Keeper) Enqueue(item RunItem) {
 
 // Peek returns the item at the head of the run queue.
 func (k *Keeper) Peek() (RunItem, bool) {
-	var item RunItem
-	ok := k.peek(runQueue, &item)
-	return item, ok
+	head := k.getInt(runQueue.headKey())
+	if head >= k.getInt(runQueue.tailKey()) {
+		return RunItem{}, false
+	}
+	key := runQueue.itemKey(head)
+	raw, _ := k.get(key)
+	// The loop peeks the head, then pops it: decode it once.
+	if m := &k.runHead; m.key != key || m.raw != raw {
+		var item RunItem
+		if err := json.Unmarshal([]byte(raw), &item); err != nil {
+			panic(StoreError{fmt.Errorf("key %s holds malformed JSON: %w", key, err)})
+		}
+		*m = runHeadMemo{key, raw, item}
+	}
+	return k.runHead.item.clone(), true
+}
+
+// runHeadMemo is the run queue's head item as last decoded, by key and text.
+type runHeadMemo struct {
+	key, raw string
+	item     RunItem
+}
+
+// clone copies item deeply: a caller may change what it was given.
+func (item RunItem) clone() RunItem {
+	item.Methargs = cloneCapData(item.Methargs)
+	return item
 }
 
 // Pop removes the head item and the references it held; callers Peek

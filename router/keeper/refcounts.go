@@ -76,7 +76,7 @@ func (k *Keeper) PromiseRefs(kp string) int64 {
 
 func (k *Keeper) setPromiseRefs(kp string, p *Promise, n int64) {
 	p.Refs = n
-	k.setJSON(promiseKey(kp), p)
+	k.putPromise(kp, p)
 }
 
 // incRef adds a reference to kref: a reachable one, or (for objects) one
