@@ -11,6 +11,7 @@ package frame
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -43,7 +44,7 @@ type Conn[S, R proto.Message] struct {
 // New wraps c; received frames longer than maxRecv bytes, and sends longer
 // than maxSend, fail with ErrTooLarge. newR makes an empty R to decode into.
 func New[S, R proto.Message](c net.Conn, maxRecv, maxSend int, newR func() R) *Conn[S, R] {
-	return &Conn[S, R]{c: c, r: bufio.NewReaderSize(c, 64<<10), newR: newR, maxRecv: maxRecv, maxSend: maxSend}
+	return &Conn[S, R]{c: c, r: bufio.NewReaderSize(c, 8<<10), newR: newR, maxRecv: maxRecv, maxSend: maxSend}
 }
 
 // Send writes m as one frame, in one write.
@@ -60,7 +61,9 @@ func (f *Conn[S, R]) Send(m S) error {
 		return fmt.Errorf("%w: sending %d bytes, limit %d", ErrTooLarge, size, f.maxSend)
 	}
 	binary.BigEndian.PutUint32(buf, uint32(size))
-	if cap(buf) <= 1<<20 { // keep a small buffer for the next frame, not a huge one
+	// Keep a buffer the size of an ordinary delivery for the next frame,
+	// not one a StartVat (its whole bundle) grew: a kernel holds one per vat.
+	if cap(buf) <= 16<<10 {
 		f.buf = buf
 	}
 	if _, err := f.c.Write(buf); err != nil {
@@ -85,8 +88,8 @@ func (f *Conn[S, R]) Recv() (R, error) {
 		// Refused before anything is allocated for it.
 		return zero, fmt.Errorf("%w: received a frame of %d bytes, limit %d", ErrTooLarge, size, f.maxRecv)
 	}
-	body := make([]byte, size)
-	if _, err := io.ReadFull(f.r, body); err != nil {
+	body, err := f.readBody(size)
+	if err != nil {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
 		}
@@ -97,6 +100,23 @@ func (f *Conn[S, R]) Recv() (R, error) {
 		return zero, fmt.Errorf("decoding a frame of %d bytes: %w", size, err)
 	}
 	return m, nil
+}
+
+// readBody reads a frame's body. A large one grows with what arrives, not
+// with what its header claims: a peer cannot make this end allocate the
+// size limit by sending four bytes.
+func (f *Conn[S, R]) readBody(size int64) ([]byte, error) {
+	if size <= 64<<10 {
+		body := make([]byte, size)
+		_, err := io.ReadFull(f.r, body)
+		return body, err
+	}
+	var b bytes.Buffer
+	n, err := b.ReadFrom(io.LimitReader(f.r, size))
+	if err == nil && n < size {
+		err = io.ErrUnexpectedEOF
+	}
+	return b.Bytes(), err
 }
 
 // Close closes the connection: a Recv waiting on either end returns.

@@ -83,3 +83,19 @@ func TestGarbageIsAnError(t *testing.T) {
 		t.Fatalf("garbage frame: %v", err)
 	}
 }
+
+// A large frame arrives whole; one cut short is an error, and its header
+// alone allocated nothing near its claimed size.
+func TestLargeFrames(t *testing.T) {
+	kernel, worker, raw := pair(t, 64<<20)
+	d := &workerpb.Delivery{Id: 9, Kind: &workerpb.Delivery_StartVat{StartVat: &workerpb.StartVat{Bundle: strings.Repeat("b", 3<<20)}}}
+	go func() { _ = kernel.Send(d) }()
+	got, err := worker.Recv()
+	if err != nil || !proto.Equal(got, d) {
+		t.Fatalf("a 3 MiB frame: %v", err)
+	}
+	go func() { _, _ = raw.Write([]byte{0, 0x40, 0, 0, 1, 2, 3}); raw.Close() }()
+	if _, err := kernel.Recv(); !errors.Is(err, io.ErrUnexpectedEOF) || !strings.Contains(err.Error(), "4194304 bytes") {
+		t.Fatalf("a 4 MiB frame cut short: %v", err)
+	}
+}

@@ -123,6 +123,7 @@ func (k *Keeper) DeletePromise(kp string) {
 	}
 	k.TakePromiseQueue(kp, p)
 	k.del(promiseKey(kp))
+	delete(k.promises, kp)
 	k.dropHostRefs(kp)
 	if p.Settled() && p.Data != nil {
 		for _, kref := range p.Data.Slots {
