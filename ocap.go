@@ -38,6 +38,7 @@ var (
 	ErrUnknownVat        = router.ErrUnknownVat
 	ErrUnknownSubcluster = router.ErrUnknownSubcluster
 	ErrStopped           = router.ErrStopped
+	ErrNotHeld           = router.ErrNotHeld
 )
 
 // Options configure a kernel. Every field is optional.
@@ -341,6 +342,17 @@ func (k *Kernel) QueueMessage(ctx context.Context, kref, method string, args []a
 		return s.Data, newRemoteError(s.Data)
 	}
 	return s.Data, nil
+}
+
+// Release drops every reference the host was handed to kref, by launches
+// and by QueueMessage results, and returns how many there were. An object
+// nothing else refers to is then collected (its vat is told to drop it);
+// a later QueueMessage naming it fails with ErrUnknownKref. A kernel that
+// runs for months needs its hosts to release what they no longer use.
+// Refused (ErrNotHeld) for a kref the host does not hold and for a live
+// subcluster's root.
+func (k *Kernel) Release(ctx context.Context, kref string) (int64, error) {
+	return k.r.Release(ctx, kref)
 }
 
 // GetPresence makes a reference to kref usable as a QueueMessage argument.

@@ -29,6 +29,7 @@ const (
 	PathPingVat      = "/v1/ping-vat"      // POST PingVatRequest
 	PathRevoke       = "/v1/revoke"        // POST RevokeRequest
 	PathRevoked      = "/v1/revoked"       // GET ?kref=KREF
+	PathRelease      = "/v1/release"       // POST ReleaseRequest
 	PathRestartVat   = "/v1/restart-vat"   // POST RestartVatRequest
 	PathTerminateVat = "/v1/terminate-vat" // POST TerminateVatRequest
 	PathUpgradeVat   = "/v1/upgrade-vat"   // POST UpgradeVatRequest
@@ -116,6 +117,17 @@ type RevokeResponse struct {
 	Revoked bool   `json:"revoked"`
 }
 
+// ReleaseRequest names the kref whose host references to drop.
+type ReleaseRequest struct {
+	Kref string `json:"kref"`
+}
+
+// ReleaseResponse says how many references the host held on Kref.
+type ReleaseResponse struct {
+	Kref     string `json:"kref"`
+	Released int64  `json:"released"`
+}
+
 // RestartVatRequest names the vat to restart.
 type RestartVatRequest struct {
 	VatID string `json:"vatId"`
@@ -179,6 +191,7 @@ const (
 	CodeUnknownVat        = "UNKNOWN_VAT"               // 404
 	CodeUnknownSubcluster = "UNKNOWN_SUBCLUSTER"        // 404
 	CodeUnknownSystem     = "UNKNOWN_SYSTEM_SUBCLUSTER" // 404: no system subcluster of that name
+	CodeNotHeld           = "NOT_HELD"                  // 409: a release of a kref the host does not hold, or of a subcluster's root
 	CodeLaunchFailed      = "LAUNCH_FAILED"             // 422: a vat did not start, bootstrap failed, ...
 	CodeUpgradeFailed     = "UPGRADE_FAILED"            // 422: the new code did not build or start (the vat runs its old code)
 	CodeRejected          = "REJECTED"                  // 422: the send's result was rejected
@@ -198,6 +211,7 @@ var httpStatus = map[string]int{
 	CodeUnknownVat:        http.StatusNotFound,
 	CodeUnknownSubcluster: http.StatusNotFound,
 	CodeUnknownSystem:     http.StatusNotFound,
+	CodeNotHeld:           http.StatusConflict,
 	CodeUpgradeFailed:     http.StatusUnprocessableEntity,
 	CodeLaunchFailed:      http.StatusUnprocessableEntity,
 	CodeRejected:          http.StatusUnprocessableEntity,

@@ -119,6 +119,14 @@ func (c *Client) Revoke(ctx context.Context, kref string) error {
 	return c.do(ctx, http.MethodPost, PathRevoke, RevokeRequest{Kref: kref}, &out)
 }
 
+// Release drops the host's references to kref; it returns how many there
+// were.
+func (c *Client) Release(ctx context.Context, kref string) (int64, error) {
+	var out ReleaseResponse
+	err := c.do(ctx, http.MethodPost, PathRelease, ReleaseRequest{Kref: kref}, &out)
+	return out.Released, err
+}
+
 // IsRevoked reports whether the object kref was revoked.
 func (c *Client) IsRevoked(ctx context.Context, kref string) (bool, error) {
 	var out RevokeResponse

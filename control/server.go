@@ -81,6 +81,7 @@ func NewServer(opts ServerOptions) *Server {
 		PathPingVat:      {http.MethodPost, s.pingVat},
 		PathRevoke:       {http.MethodPost, s.revoke},
 		PathRevoked:      {http.MethodGet, s.revoked},
+		PathRelease:      {http.MethodPost, s.release},
 		PathRestartVat:   {http.MethodPost, s.restartVat},
 		PathUpgradeVat:   {http.MethodPost, s.upgradeVat},
 		PathTerminateVat: {http.MethodPost, s.terminateVat},
@@ -184,6 +185,8 @@ func errorFor(err error) *Error {
 		code = CodeUnknownVat
 	case errors.Is(err, ocap.ErrUnknownSubcluster):
 		code = CodeUnknownSubcluster
+	case errors.Is(err, ocap.ErrNotHeld):
+		code = CodeNotHeld
 	case errors.Is(err, ocap.ErrStopped):
 		return errStopping()
 	}
@@ -399,6 +402,20 @@ func (s *Server) revoked(_ http.ResponseWriter, r *http.Request) (any, error) {
 	return RevokeResponse{Kref: kref, Revoked: revoked}, nil
 }
 
+func (s *Server) release(w http.ResponseWriter, r *http.Request) (any, error) {
+	var req ReleaseRequest
+	k, err := s.decode(w, r, &req)
+	if err != nil {
+		return nil, err
+	}
+	n, err := k.Release(r.Context(), req.Kref)
+	if err != nil {
+		return nil, err
+	}
+	s.log.Info("released the host's references", "kref", req.Kref, "count", n)
+	return ReleaseResponse{Kref: req.Kref, Released: n}, nil
+}
+
 func (s *Server) restartVat(w http.ResponseWriter, r *http.Request) (any, error) {
 	var req RestartVatRequest
 	k, err := s.decode(w, r, &req)
@@ -499,6 +516,10 @@ func (req *TerminateVatRequest) check() error {
 }
 func (req *RevokeRequest) check() error {
 	return need("kref", req.Kref, `: the object to revoke, like "ko12"`)
+}
+
+func (req *ReleaseRequest) check() error {
+	return need("kref", req.Kref, `: the object or promise to release, like "ko12"`)
 }
 
 // need refuses a request whose field is empty.

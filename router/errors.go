@@ -67,6 +67,10 @@ func (e *vatFaultError) Unwrap() error { return e.err }
 // ErrUnknownKref names a kref the kernel does not know.
 var ErrUnknownKref = errors.New("unknown kref")
 
+// ErrNotHeld is a release of a kref the host holds no reference to (or one
+// it cannot release, a subcluster's root).
+var ErrNotHeld = errors.New("not held by the host")
+
 // ErrUnknownVat names a vat id the kernel does not know.
 var ErrUnknownVat = errors.New("unknown vat")
 

@@ -1,6 +1,7 @@
 package router_test
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -82,6 +83,9 @@ func gcVatReaping(l *platformtest.Launcher, name string, log *gcLog, retireOnDro
 					c.SendOnly(to, "take", thing.Ref())
 				}
 				c.Return("given")
+			}).
+			On("make", func(c *platformtest.Call) {
+				c.Return(c.NewObject("Alleged: thing").Ref())
 			}).
 			On("take", func(c *platformtest.Call) {
 				taken = append(taken, c.Arg(0).(marshal.Ref).Kref)
@@ -272,6 +276,53 @@ func TestDroppedImportIsDroppedInExporter(t *testing.T) {
 			t.Fatalf("alice's c-list still has the thing: %v", got)
 		}
 		h.requireCounts()
+	})
+}
+
+// What the host was handed stays until the host releases it; then it is
+// collected like anything else nobody holds. A root, and what the host
+// does not hold, cannot be released.
+func TestHostReleaseCollects(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachStore(t, func(t *testing.T, url string) {
+		h := newHarnessOn(t, url)
+		var aliceGC gcLog
+		gcVat(h.l, "alice", &aliceGC, true)
+		sc := h.launch(cluster("alice"))
+		objects := h.objectRows()
+		thing := h.mustCall(sc.Root, "make").(marshal.Ref).Kref
+		h.mustCall(sc.Root, "make") // a second one the host keeps
+		h.settle(sc.Root)
+		if n := len(h.objectRows()); n != len(objects)+2 {
+			t.Fatalf("after making two things, %d objects, want %d", n, len(objects)+2)
+		}
+		if got := aliceGC.list(); len(got) > 0 {
+			t.Fatalf("alice was told %v while the host holds both things", got)
+		}
+		h.requireCounts()
+
+		n, err := h.r.Release(h.ctx, thing)
+		if err != nil || n != 1 {
+			t.Fatalf("Release(%s) = %d, %v; want 1 reference released", thing, n, err)
+		}
+		h.settle(sc.Root)
+		if got := aliceGC.list(); !slices.Equal(got, []string{"dropExports o+1"}) {
+			t.Fatalf("once the host released the thing, alice got %v, want [dropExports o+1]", got)
+		}
+		if n := len(h.objectRows()); n != len(objects)+1 {
+			t.Fatalf("after releasing one thing, %d objects, want %d (the other is still held)", n, len(objects)+1)
+		}
+		h.requireCounts()
+
+		if _, err := h.r.Release(h.ctx, thing); !errors.Is(err, router.ErrUnknownKref) {
+			t.Fatalf("releasing the collected thing again: %v, want ErrUnknownKref", err)
+		}
+		if _, err := h.r.Release(h.ctx, sc.Root); !errors.Is(err, router.ErrNotHeld) || !strings.Contains(err.Error(), "root object of subcluster") {
+			t.Fatalf("releasing a subcluster's root: %v, want ErrNotHeld naming the root", err)
+		}
+		if _, err := h.r.Release(h.ctx, "ko99x"); !errors.Is(err, router.ErrUnknownKref) {
+			t.Fatalf("releasing a malformed kref: %v", err)
+		}
 	})
 }
 

@@ -2,6 +2,7 @@ package router
 
 import (
 	"context"
+	"fmt"
 )
 
 // Revoke makes an object unreachable for good: every send to it, including
@@ -19,6 +20,30 @@ func (r *Router) Revoke(ctx context.Context, kref string) error {
 		}
 		return nil
 	})
+}
+
+// Release drops every reference the host was handed to kref (by launches
+// and by results) and returns how many there were. What nothing else
+// refers to is then collected: its exporter gets dropExports and, once it
+// retires it, the kernel forgets it.
+func (r *Router) Release(ctx context.Context, kref string) (int64, error) {
+	var n int64
+	err := r.do(ctx, func() error {
+		if err := r.checkKref(kref); err != nil {
+			return err
+		}
+		for _, sc := range r.k.Subclusters() {
+			if sc.RootKref == kref {
+				return fmt.Errorf("%w: %s is the root object of subcluster %s, held as long as the subcluster lives (terminate the subcluster to release it)", ErrNotHeld, kref, sc.ID)
+			}
+		}
+		if n = r.k.ReleaseHostRefs(kref); n == 0 {
+			return fmt.Errorf("%w: the host holds no reference to %s", ErrNotHeld, kref)
+		}
+		r.log.Debug("host released its references", "kref", kref, "count", n)
+		return nil
+	})
+	return n, err
 }
 
 func (r *Router) checkObject(kref string) error {

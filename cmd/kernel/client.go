@@ -49,6 +49,8 @@ func init() {
 		"kernel ping-vat v1", 1, 1, noFlags(pingVatVerb))
 	clientVerb("revoke", "KREF", "revoke an object: every later send to it fails with OBJECT_REVOKED; prints {kref, revoked}",
 		"kernel revoke ko3", 1, 1, noFlags(revokeVerb))
+	clientVerb("release", "KREF", "drop the references the host was handed to KREF (by launches and sends), so it can be collected; prints {kref, released}",
+		"kernel release ko7", 1, 1, noFlags(releaseVerb))
 	clientVerb("revoked", "KREF", "print true if the object KREF was revoked, else false",
 		"kernel revoked ko3", 1, 1, noFlags(revokedVerb))
 	clientVerb("restart-vat", "VAT_ID", "restart a vat in a fresh worker from its baggage; its root keeps its kref, its other non-durable objects are gone",
@@ -268,6 +270,10 @@ var (
 	})
 	revokeVerb = callVerb(func(ctx context.Context, c *control.Client, kref string) (any, error) {
 		return control.RevokeResponse{Kref: kref, Revoked: true}, c.Revoke(ctx, kref)
+	})
+	releaseVerb = callVerb(func(ctx context.Context, c *control.Client, kref string) (any, error) {
+		n, err := c.Release(ctx, kref)
+		return control.ReleaseResponse{Kref: kref, Released: n}, err
 	})
 	revokedVerb = callVerb(func(ctx context.Context, c *control.Client, kref string) (any, error) {
 		return c.IsRevoked(ctx, kref)

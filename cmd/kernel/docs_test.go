@@ -30,8 +30,8 @@ func TestControlAPIDocExamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	examples := docExample.FindAllStringSubmatch(string(doc), -1)
-	if len(examples) != 24 {
-		t.Fatalf("found %d curl examples in docs/control-api.md, want 24", len(examples))
+	if len(examples) != 26 {
+		t.Fatalf("found %d curl examples in docs/control-api.md, want 26", len(examples))
 	}
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {

@@ -187,6 +187,21 @@ func (k *Keeper) AddHostRef(kref string) {
 	k.incRef(kref, true)
 }
 
+// ReleaseHostRefs drops every reference the host holds on kref and
+// returns how many there were: kref is then collected once nothing else
+// refers to it.
+func (k *Keeper) ReleaseHostRefs(kref string) int64 {
+	n := k.HostRefs(kref)
+	if n == 0 {
+		return 0
+	}
+	k.dropHostRefs(kref)
+	for range n {
+		k.decRef(kref, true)
+	}
+	return n
+}
+
 // dropHostRefs forgets the host's references on kref, when kref goes.
 func (k *Keeper) dropHostRefs(kref string) { k.del(hostKey(kref)) }
 
