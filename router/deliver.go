@@ -106,9 +106,36 @@ func (r *Router) deliverMessage(vat, target string, item runItem) error {
 }
 
 func (r *Router) processNotify(item runItem) error {
+	// Notifies for the same vat that follow this one in the run queue go
+	// in the same delivery: a vat that pipelined many sends then takes
+	// their results in one crank instead of one crank each.
+	var resolutions []*workerpb.Resolution
+	for {
+		if res := r.resolutionFor(item); res != nil {
+			resolutions = append(resolutions, res)
+		}
+		next, ok := r.k.Peek()
+		if !ok || next.Type != "notify" || next.Vat != item.Vat || len(resolutions) >= maxNotifyBatch {
+			break
+		}
+		r.k.Pop()
+		item = next
+	}
+	if len(resolutions) == 0 {
+		return nil
+	}
+	return r.deliver(item.Vat, &workerpb.Delivery{Kind: &workerpb.Delivery_Notify{Notify: &workerpb.Notify{Resolutions: resolutions}}})
+}
+
+// maxNotifyBatch bounds the resolutions of one notify delivery.
+const maxNotifyBatch = 256
+
+// resolutionFor is the resolution a notify item tells its vat, or nil if
+// the vat no longer knows the promise.
+func (r *Router) resolutionFor(item runItem) *workerpb.Resolution {
 	vref, ok := r.k.VrefOf(item.Vat, item.KP)
 	if !ok {
-		return nil // the vat no longer knows this promise
+		return nil
 	}
 	p, ok := r.promise(item.KP)
 	if !ok || p.Data == nil {
@@ -116,8 +143,7 @@ func (r *Router) processNotify(item runItem) error {
 	}
 	res := &workerpb.Resolution{Vref: vref, Rejected: p.State == rejected, Data: r.capToVat(item.Vat, *p.Data)}
 	r.k.CListDrop(item.Vat, vref, item.KP)
-	d := &workerpb.Delivery{Kind: &workerpb.Delivery_Notify{Notify: &workerpb.Notify{Resolutions: []*workerpb.Resolution{res}}}}
-	return r.deliver(item.Vat, d)
+	return res
 }
 
 // flush collects what a vat did outside any delivery (timer callbacks).

@@ -118,6 +118,42 @@ func TestSubscribeAndNotify(t *testing.T) {
 	}
 }
 
+// The results of many sends settle in one notify delivery when their
+// notifies follow each other in the run queue, in the order they were
+// settled; a notify for another vat in between ends the batch.
+func TestConsecutiveNotifiesShareADelivery(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	var seen []any // alice's, read only through her own methods
+	defineVat(h.l, "alice", func(v *platformtest.Vat) {
+		v.Root().
+			On("fanOut", func(c *platformtest.Call) {
+				for i := range int(c.Arg(1).(float64)) {
+					p := c.Send(c.Arg(0), "echo", i)
+					c.Watch(p, func(v *platformtest.Vat, r platformtest.Resolution) { seen = append(seen, r.Value) })
+				}
+				c.Return("sent")
+			}).
+			On("seen", func(c *platformtest.Call) { c.Return(seen) })
+	})
+	defineVat(h.l, "bob", func(v *platformtest.Vat) {
+		v.Root().On("echo", func(c *platformtest.Call) { c.Return(c.Arg(0)) })
+	})
+	sc := h.launch(cluster("alice", "bob"))
+	const alice = "v1" // the first vat launched
+	before := h.l.Count(platformtest.Match{VatID: alice, Kind: platformtest.KindNotify})
+	h.mustCall(sc.Root, "fanOut", ref(sc.Roots["bob"]), 5)
+	testutil.WaitFor(t, liveness, "alice to see 5 results", func() bool {
+		return len(h.mustCall(sc.Root, "seen").([]any)) == 5
+	})
+	if got := h.mustCall(sc.Root, "seen").([]any); fmt.Sprint(got) != "[0 1 2 3 4]" {
+		t.Fatalf("alice saw %v, want [0 1 2 3 4]", got)
+	}
+	if n := h.l.Count(platformtest.Match{VatID: alice, Kind: platformtest.KindNotify}) - before; n != 1 {
+		t.Fatalf("alice got her 5 results in %d notify deliveries, want 1", n)
+	}
+}
+
 // A promise resolved to another promise follows it: the host waiting on
 // the first gets what the second settles to, whether the second is decided
 // by another vat or later by the same one.
