@@ -151,6 +151,13 @@ func (v *Vat) newHost() *goja.Object {
 	set("propertyAt", func(c goja.FunctionCall) goja.Value {
 		return v.rt.ToValue(v.propertyAt(c.Argument(0).String()))
 	})
+	set("loadScript", func(c goja.FunctionCall) goja.Value {
+		fn, err := loadScript(v.rt, c.Argument(0).String())
+		if err != nil {
+			panic(v.rt.NewGoError(err))
+		}
+		return fn
+	})
 	set("log", func(c goja.FunctionCall) goja.Value {
 		v.vatLog(c.Argument(0).String(), c.Argument(1).String(), c.Argument(2).String())
 		return goja.Undefined()

@@ -1,7 +1,8 @@
 // kernelutils.js is the part of @metamask/kernel-utils that vats use:
 // makeDefaultExo, the discoverable exos, the S combinators, and the small
 // helpers (counters, records, hex, type guards). What needs the host
-// (files, relays, wake detection) is not here.
+// (files, relays, wake detection) is not here. It is compiled and run on
+// first use (lazy.js) and answers makeKernelUtils.
 (function kernelUtilsModule(lib) {
   'use strict';
 
@@ -255,5 +256,5 @@
     return { main, discoverable };
   };
 
-  lib.makeKernelUtils = makeKernelUtils;
+  return makeKernelUtils;
 });

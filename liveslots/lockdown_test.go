@@ -45,6 +45,40 @@ func TestIntrinsicsAreFrozen(t *testing.T) {
 	}
 }
 
+// TestEveryIntrinsicIsFrozen walks everything reachable from the global
+// object (lockdown.go's walk, done again in JavaScript) and the intrinsics
+// no global leads to.
+func TestEveryIntrinsicIsFrozen(t *testing.T) {
+	v, _ := startVatFile(t, "basic.js", nil, nil)
+	const walk = `
+	  const todo = [
+	    Object.getPrototypeOf(async function () {}),
+	    Object.getPrototypeOf(function* () {}),
+	    Object.getPrototypeOf(Object.getPrototypeOf((function* () {})())),
+	    Object.getPrototypeOf(new Map()[Symbol.iterator]()),
+	    Object.getPrototypeOf(/x/[Symbol.matchAll]('x')),
+	  ];
+	  for (const k of Reflect.ownKeys(globalThis)) if (k !== 'globalThis') todo.push(globalThis[k]);
+	  const seen = new Set();
+	  const thawed = [];
+	  while (todo.length > 0) {
+	    const o = todo.pop();
+	    if ((typeof o !== 'object' || o === null) && typeof o !== 'function') continue;
+	    if (seen.has(o)) continue;
+	    seen.add(o);
+	    if (!Object.isFrozen(o) || harden(o) !== o) thawed.push(String(o.name ?? o));
+	    todo.push(Object.getPrototypeOf(o));
+	    for (const k of Reflect.ownKeys(o)) {
+	      const d = Object.getOwnPropertyDescriptor(o, k);
+	      todo.push(d.value, d.get, d.set);
+	    }
+	  }
+	  seen.size > 400 ? thawed.join(', ') : 'only ' + seen.size + ' objects'`
+	if got := evaluate(t, v, walk); got != `#""` {
+		t.Errorf("not frozen: %s", got)
+	}
+}
+
 func TestIntrinsicsCannotBePoisoned(t *testing.T) {
 	v, _ := startVatFile(t, "basic.js", nil, nil)
 	cases := map[string]string{

@@ -69,7 +69,7 @@ func marshalHarness(t *testing.T) (*goja.Runtime, goja.Callable) {
 		t.Fatal(err)
 	}
 	rt := goja.New()
-	lib := rt.NewObject()
+	lib := newLib(rt)
 	for i, name := range scriptOrder {
 		fnVal, err := rt.RunProgram(progs[i])
 		if err != nil {

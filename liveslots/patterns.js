@@ -4,17 +4,15 @@
 // wording: `string "foo" - Must be a number`, labelled by where the
 // mismatch is (`arg 0?: -3 - Must be >= 0`). Keys (keyEQ, the partial order
 // of M.lt/M.gte), copySet/copyBag/copyMap and the guard payload accessors
-// live here too; exo.js enforces interface guards with what this file puts
-// on lib.patternKit.
-(function patternsModule(lib) {
+// live here too; exo.js enforces interface guards with the kit's
+// patternKit.
+//
+// It is compiled and run on first use (lazy.js), given the intrinsic
+// WeakMap and WeakSet: vat code's (weakcollections.js) have replaced the
+// globals by then. It answers the kit.
+(function patternsModule(lib, WeakMap, WeakSet) {
   'use strict';
 
-  // The intrinsics, taken before vat code's WeakMap and WeakSet replace
-  // them (weakcollections.js).
-  const { WeakMap, WeakSet } = globalThis;
-
-  // The kit is made on first use: a vat that never names a pattern or a
-  // guard does not pay for building M.
   const makePatternKit = () => {
     const {
       harden,
@@ -1110,9 +1108,5 @@
     return { M, patternsModule, patternKit };
   };
 
-  let kit;
-  lib.getPatternKit = () => {
-    if (kit === undefined) kit = makePatternKit();
-    return kit;
-  };
+  return makePatternKit();
 });

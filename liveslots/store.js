@@ -4,10 +4,10 @@
 // are hardened on the way in and checked against the optional keyShape /
 // valueShape. Iteration (keys, values, entries) is in rank order and
 // answers hardened arrays. A store is a Far object, like @agoric/store's.
+// It is compiled and run on first use (lazy.js) and answers the module.
 (function storeModule(lib) {
   'use strict';
 
-  // Made on first use, like the pattern kit it builds on.
   const makeStoreModule = () => {
     const { harden, passStyleOf, makeFar } = lib;
     const { patternKit, patternsModule } = lib.getPatternKit();
@@ -247,9 +247,5 @@
     });
   };
 
-  let storeModule;
-  lib.getStoreModule = () => {
-    if (storeModule === undefined) storeModule = makeStoreModule();
-    return storeModule;
-  };
+  return makeStoreModule();
 });

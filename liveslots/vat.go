@@ -111,7 +111,7 @@ func New(logger hclog.Logger, wantCrank func(), opts ...Option) (v *Vat, err err
 	v.interruptible.Store(v.rt)
 	v.rt.SetMaxCallStackSize(maxCallDepth)
 	v.rt.SetPromiseRejectionTracker(v.trackRejection)
-	lib := v.rt.NewObject()
+	lib := newLib(v.rt)
 	if err := lib.Set("host", v.newHost()); err != nil {
 		return nil, fmt.Errorf("liveslots: %w", err)
 	}

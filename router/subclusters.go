@@ -351,6 +351,7 @@ func awaitExits(ctx context.Context, workers []platform.Worker) error {
 // the reason logged, and the rest carry on.
 func (r *Router) Restore(ctx context.Context) error {
 	var ids []string
+	var recs []*vatRecord
 	err := r.do(ctx, func() error {
 		if err := r.k.Load(ctx); err != nil {
 			return err
@@ -375,30 +376,29 @@ func (r *Router) Restore(ctx context.Context) error {
 			if err := r.openIO(sc); err != nil {
 				r.log.Error("an io channel of a restored subcluster could not be opened; its calls will fail", "subcluster", sc.ID, "error", err)
 			}
-			ids = append(ids, sc.Vats...)
+			for _, id := range sc.Vats {
+				rec, _ := r.vat(id) // there is one: see repairSubcluster
+				ids, recs = append(ids, id), append(recs, rec)
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	// Workers start restoreBatch at a time, concurrently; the vats then
-	// start in them in order.
-	const restoreBatch = 16
-	var workers []platform.Worker
-	for i, id := range ids {
-		if i%restoreBatch == 0 {
-			r.killAll(workers)
-			end := min(i+restoreBatch, len(ids))
-			if workers, err = r.launchWorkers(ctx, ids[i:end]); err != nil {
-				workers = make([]platform.Worker, end-i) // each vat launches its own below
-			}
+	// Workers start ahead of their vats, restoreAhead at a time: most of
+	// a restore is process start-up, which runs on every core while the
+	// vats start in the workers already up, one by one and in order.
+	next, stop := r.launchAhead(recs, restoreAhead)
+	defer stop()
+	for _, id := range ids {
+		w := next()
+		handed := false
+		err := r.do(ctx, func() error { handed = true; return r.restartVatIn(id, w) })
+		if !handed && w != nil {
+			r.killAll([]platform.Worker{w})
 		}
-		w := workers[i%restoreBatch]
-		workers[i%restoreBatch] = nil
-		err := r.do(ctx, func() error { return r.restartVatIn(id, w) })
 		if errors.Is(err, ctx.Err()) && ctx.Err() != nil {
-			r.killAll(workers)
 			return err
 		}
 		if err != nil {
@@ -408,6 +408,64 @@ func (r *Router) Restore(ctx context.Context) error {
 		}
 	}
 	return r.do(ctx, func() error { r.restored = true; return nil })
+}
+
+// restoreAhead is how many workers a restore starts ahead of its vats. On a
+// few cores more would only share them; fewer would leave a core idle while
+// a vat starts.
+const restoreAhead = 16
+
+// launchAhead starts a worker for each of recs, at most ahead at a time
+// beyond the ones taken. next returns them in the order of recs: a worker,
+// or nil where its launch failed (the vat then launches its own, which
+// reports why). stop kills the workers not taken; call it once done.
+func (r *Router) launchAhead(recs []*vatRecord, ahead int) (next func() platform.Worker, stop func()) {
+	results := make([]chan platform.Worker, len(recs))
+	for i := range results {
+		results[i] = make(chan platform.Worker, 1)
+	}
+	slots := make(chan struct{}, ahead)
+	done := make(chan struct{})
+	launched := make(chan int, 1) // how many launches began, once they stop
+	go func() {
+		n := 0
+		defer func() { launched <- n }()
+		for _, rec := range recs {
+			select {
+			case slots <- struct{}{}:
+			case <-done:
+				return
+			}
+			go func(out chan<- platform.Worker) {
+				var w platform.Worker
+				defer func() {
+					_ = recover() // as a failed launch: the vat's own says why
+					out <- w
+				}()
+				if l, err := r.launchWorker(rec); err == nil {
+					w = l
+				}
+			}(results[n])
+			n++
+		}
+	}()
+	taken := 0
+	next = func() platform.Worker {
+		w := <-results[taken]
+		taken++
+		<-slots
+		return w
+	}
+	stop = func() {
+		close(done)
+		n := <-launched
+		var left []platform.Worker
+		for _, ch := range results[taken:n] {
+			left = append(left, <-ch)
+		}
+		r.killAll(left)
+	}
+	return next, stop
 }
 
 // repairSubcluster drops from sc's list the vats that have no record (a

@@ -24,5 +24,5 @@ func main() {
 			}
 		}
 	}
-	supervisor.Serve(supervisor.Options{})
+	supervisor.Serve(supervisor.Options{NewRuntime: newRuntime})
 }
