@@ -39,10 +39,13 @@ func launches(ctx context.Context, url string, lcfg *ocap.ClusterConfig, spares,
 		return nil, err
 	}
 	defer stop(ctx, k, db, &err)
-	// The first launch warms the bundle cache and starts the spares.
+	// The first launch warms the bundle cache and starts the spares (a
+	// kernel starts them after its first launch).
 	for i := -1; i < runs; i++ {
-		if err := waitChildren(spares); err != nil {
-			return nil, err
+		if i >= 0 {
+			if err := waitChildren(spares); err != nil {
+				return nil, err
+			}
 		}
 		start := time.Now()
 		res, err := k.LaunchSubcluster(ctx, lcfg)

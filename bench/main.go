@@ -46,10 +46,10 @@ func main() {
 	quick := flag.Bool("quick", false, "small sizes and fewer runs: the whole run takes under a minute")
 	jsonOut := flag.Bool("json", false, "print one JSON object per row (name, store, value, unit, n, min, max) instead of the table")
 	rows := flag.String("rows", strings.Join(rowGroups, ","), "row groups to run, comma-separated")
-	stores := flag.String("stores", "sqlite,postgres", "stores to run the store rows on, comma-separated")
+	stores := flag.String("stores", "", "stores to run the store rows on, comma-separated (default sqlite,postgres; -quick sqlite)")
 	runs := flag.Int("runs", 0, "runs of each row (default 5, -quick 3)")
 	roundTrips := flag.Int("round-trips", 0, "messages per run of pingpong, service and host (default 2000, -quick 300)")
-	pipelined := flag.String("pipelined", "", "sends queued on one promise, one row each, comma-separated (default 1000,10000,100000; -quick 1000)")
+	pipelined := flag.String("pipelined", "", "sends queued on one promise, one row each, comma-separated (default 1000,10000; -quick 1000)")
 	idleVats := flag.Int("idle-vats", 100, "idle vats the restart row restores")
 	bigEntries := flag.Int("big-store-entries", 100_000, "entries of the big store rows (0: skip them; -quick skips them)")
 	bigOnly := flag.Bool("big-store-only", false, "run the big store rows only")
@@ -80,13 +80,13 @@ func main() {
 	cfg := config{
 		rows: map[string]bool{}, pgURL: *pgURL, kernelPath: *kernelPath,
 		runs: 5, roundTrips: 2000,
-		pipelined: []int{1000, 10_000, 100_000}, fanout: []int{1, 10, 50}, fanoutMsgs: 1000,
+		pipelined: []int{1000, 10_000}, fanout: []int{1, 10, 50}, fanoutMsgs: 1000,
 		mib: 20, cliSends: 30, launchVats: []int{2, 20},
 		idleVats: *idleVats, restarts: 3, rssSteps: 5, bigEntries: *bigEntries,
 	}
 	if *quick {
 		cfg.runs, cfg.roundTrips = 3, 300
-		cfg.pipelined, cfg.fanoutMsgs, cfg.mib, cfg.cliSends = []int{1000, 10_000}, 200, 5, 10
+		cfg.pipelined, cfg.fanoutMsgs, cfg.mib, cfg.cliSends = []int{1000}, 200, 5, 10
 		cfg.idleVats, cfg.restarts, cfg.rssSteps, cfg.bigEntries = min(cfg.idleVats, 20), 1, 2, 0
 	}
 	if *runs > 0 {
@@ -111,6 +111,12 @@ func main() {
 	}
 	if *bigOnly {
 		cfg.rows = map[string]bool{"bigstore": true}
+	}
+	if *stores == "" {
+		*stores = "sqlite,postgres"
+		if *quick {
+			*stores = "sqlite"
+		}
 	}
 	for _, s := range strings.Split(*stores, ",") {
 		if s = strings.TrimSpace(s); s != "sqlite" && s != "postgres" {
