@@ -30,7 +30,7 @@ func newReporter(w io.Writer, jsonOut bool) *reporter { return &reporter{w: w, j
 
 func (r *reporter) header() {
 	if !r.json {
-		fmt.Fprintf(r.w, "%-30s %-8s %10s %21s %-16s %s\n", "benchmark", "store", "median", "min–max", "unit", "runs")
+		fmt.Fprintf(r.w, "%-32s %-8s %10s %21s %-16s %s\n", "benchmark", "store", "median", "min–max", "unit", "runs")
 	}
 }
 
@@ -51,7 +51,7 @@ func (r *reporter) add(name, store, unit string, samples []float64) {
 		fmt.Fprintf(r.w, "%s\n", b)
 		return
 	}
-	fmt.Fprintf(r.w, "%-30s %-8s %10s %21s %-16s %d\n", x.Name, x.Store, num(x.Value),
+	fmt.Fprintf(r.w, "%-32s %-8s %10s %21s %-16s %d\n", x.Name, x.Store, num(x.Value),
 		num(x.Min)+"–"+num(x.Max), x.Unit, x.N)
 }
 

@@ -112,7 +112,7 @@ function report(name, unit, samples) {
     print(JSON.stringify(row));
   } else {
     const num = (v) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
-    print(`${name.padEnd(30)} ${'sqlite'.padEnd(8)} ${num(value).padStart(10)} ${`${num(row.min)}–${num(row.max)}`.padStart(21)} ${unit.padEnd(16)} ${s.length}`);
+    print(`${name.padEnd(32)} ${'sqlite'.padEnd(8)} ${num(value).padStart(10)} ${`${num(row.min)}–${num(row.max)}`.padStart(21)} ${unit.padEnd(16)} ${s.length}`);
   }
 }
 
@@ -130,7 +130,7 @@ async function measure(name, unit, root, count, warm, method, ...callArgs) {
 
 const now = () => performance.now();
 if (!jsonOut) {
-  print(`${'benchmark'.padEnd(30)} ${'store'.padEnd(8)} ${'median'.padStart(10)} ${'min–max'.padStart(21)} ${'unit'.padEnd(16)} runs`);
+  print(`${'benchmark'.padEnd(32)} ${'store'.padEnd(8)} ${'median'.padStart(10)} ${'min–max'.padStart(21)} ${'unit'.padEnd(16)} runs`);
 }
 
 const pingpongCluster = () => ({ bootstrap: 'alice', services: ['bench'], vats: { alice: alice(), bob: target() } });
@@ -139,7 +139,8 @@ if (want('pingpong') || want('service') || want('bytes')) {
   if (want('pingpong')) await measure('pingpong', 'round trips/s', pp.root, roundTrips, [100], 'pingPong', roundTrips);
   if (want('service')) await measure('service', 'calls/s', pp.root, roundTrips, [100], 'callService', roundTrips);
   if (want('bytes')) await measure('bytes/1MiB', 'MiB/s', pp.root, mib, [1, 1 << 20], 'bytes', mib, 1 << 20);
-  await terminate(pp);
+  // Left running: on kernel 0.5.0, terminating a vat that was given a
+  // kernel service fails ("no record matching key 'kernel.c.ko1'").
 }
 
 if (want('launch')) {
