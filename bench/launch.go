@@ -11,7 +11,8 @@ import (
 // launchRows times LaunchSubcluster of the driver with n-1 targets (n
 // vats; n = 2 is pingpong.json) for each n of cfg.launchVats, by a kernel
 // with no spare workers and by one that keeps n. Each run starts with
-// no vat running and, with spares, all n spares started.
+// no vat running and, with spares, all n spares started (their processes
+// up, then 200 ms for their handshakes).
 func launchRows(ctx context.Context, cfg config, url, s string, out *reporter) error {
 	for _, n := range cfg.launchVats {
 		for _, spares := range []int{0, n} {
@@ -45,6 +46,10 @@ func launches(ctx context.Context, url string, lcfg *ocap.ClusterConfig, spares,
 		if i >= 0 {
 			if err := waitChildren(spares); err != nil {
 				return nil, err
+			}
+			if spares > 0 {
+				// A spare's process exists before its handshake is done.
+				time.Sleep(200 * time.Millisecond)
 			}
 		}
 		start := time.Now()
