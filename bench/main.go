@@ -14,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -107,7 +108,12 @@ func main() {
 		}
 	}
 	for _, r := range strings.Split(*rows, ",") {
-		cfg.rows[strings.TrimSpace(r)] = true
+		r = strings.TrimSpace(r)
+		if !slices.Contains(rowGroups, r) {
+			fmt.Fprintf(os.Stderr, "bench: unknown row group %q (%s)\n", r, strings.Join(rowGroups, ", "))
+			os.Exit(2)
+		}
+		cfg.rows[r] = true
 	}
 	if *bigOnly {
 		cfg.rows = map[string]bool{"bigstore": true}
