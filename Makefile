@@ -7,7 +7,7 @@ export GOTOOLCHAIN := local
 PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
 
-.PHONY: all build run test test-short bench soak lint lint-deploy generate tools clean hostile fuzz
+.PHONY: all build run test test-short bench bench-quick bench-compare soak lint lint-deploy generate tools clean hostile fuzz
 
 all: build
 
@@ -70,8 +70,22 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZTIME) $${t##*:} || exit 1; \
 	done
 
+# bench prints the rows of bench/README.md, each the median of several runs
+# with min–max, on SQLite and PostgreSQL (about ten minutes); bench-quick
+# runs them smaller, in about a minute. BENCHFLAGS adds flags (-json,
+# -rows pingpong,launch, -stores sqlite, ...: go run ./bench -help).
+BENCHFLAGS ?=
 bench: build
-	OCAP_WORKER_PATH=$(BIN)/vat-worker $(GO) run ./bench
+	OCAP_WORKER_PATH=$(BIN)/vat-worker $(GO) run ./bench $(BENCHFLAGS)
+
+bench-quick: build
+	OCAP_WORKER_PATH=$(BIN)/vat-worker $(GO) run ./bench -quick $(BENCHFLAGS)
+
+# bench-compare runs the same workloads, same vat sources, on MetaMask's
+# JavaScript kernel (npm, in bench/compare/node_modules) and on ocap, and
+# prints them side by side.
+bench-compare: build
+	OCAP_WORKER_PATH=$(BIN)/vat-worker bench/compare/compare.sh
 
 # soak: 1,000,000 vat-to-vat round trips and 100,000 short-lived exos;
 # store keys, heap, worker RSS and restart time stay as after the first

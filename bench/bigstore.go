@@ -9,11 +9,9 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ocapgo/ocap"
-	"github.com/ocapgo/ocap/store"
 )
 
 // bigStoreVat keeps a durable big map store in its baggage; fill and
@@ -45,6 +43,27 @@ type bigStoreResult struct {
 	read                      time.Duration // 1,000 random keys in one delivery
 	workerAfter, kernelAfter  int64         // RSS after the reads
 	kernelHeapIdle, heapAfter uint64        // the kernel's live Go heap
+}
+
+// bigStoreRows reports the big store rows, on SQLite, each one measurement.
+func bigStoreRows(ctx context.Context, dir string, n int, out *reporter) error {
+	big, err := bigStore(ctx, dir, n)
+	if err != nil {
+		return err
+	}
+	row := func(name string, v float64, unit string) {
+		out.add(fmt.Sprintf("bigstore/%dk/%s", n/1000, name), "sqlite", unit, []float64{v})
+	}
+	row("fill", big.fill.Seconds(), "s")
+	row("restart", ms(big.restart), "ms")
+	row("worker-rss-idle", mib(big.workerIdle), "MiB")
+	row("kernel-rss-idle", mib(big.kernelIdle), "MiB")
+	row("kernel-heap-idle", mib(int64(big.kernelHeapIdle)), "MiB")
+	row("read-1000-random", ms(big.read), "ms")
+	row("worker-rss-after", mib(big.workerAfter), "MiB")
+	row("kernel-rss-after", mib(big.kernelAfter), "MiB")
+	row("kernel-heap-after", mib(int64(big.heapAfter)), "MiB")
+	return nil
 }
 
 // bigStore fills a vat's durable big map store with n entries (fillChunk
@@ -125,16 +144,6 @@ func bigStore(ctx context.Context, dir string, n int) (res bigStoreResult, err e
 	return res, nil
 }
 
-// stop stops the kernel and closes its store, keeping the first error.
-func stop(ctx context.Context, k *ocap.Kernel, db store.Store, err *error) {
-	if serr := k.Stop(ctx); *err == nil {
-		*err = serr
-	}
-	if cerr := db.Close(); *err == nil {
-		*err = cerr
-	}
-}
-
 // memory is the worker's RSS, this process's (the kernel's) RSS, and the
 // kernel's live Go heap after a collection.
 func memory(workerPID int) (worker, kernel int64, heap uint64) {
@@ -143,20 +152,3 @@ func memory(workerPID int) (worker, kernel int64, heap uint64) {
 	runtime.ReadMemStats(&ms)
 	return rssBytes(strconv.Itoa(workerPID)), rssBytes("self"), ms.HeapAlloc
 }
-
-// rssBytes reads VmRSS of /proc/<pid>/status in bytes (0 if unreadable).
-func rssBytes(pid string) int64 {
-	data, err := os.ReadFile(filepath.Join("/proc", pid, "status"))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
-}
-
-func mib(n int64) float64 { return float64(n) / (1 << 20) }

@@ -1,53 +1,65 @@
-// Command bench measures the kernel end to end with real vat-worker
-// processes and prints a table:
+// Command bench measures the kernel end to end, with real vat-worker
+// processes over real stores, and prints one row per measurement: the
+// median of several runs with their minimum and maximum, for SQLite and
+// for PostgreSQL wherever a store is involved. bench/README.md defines
+// every row's workload; the vats are in bench/vats.
 //
-//   - durable vat-to-vat round trips per second (alice awaits E(bob).ping(i)
-//     in a loop; every crank commits) on SQLite and on PostgreSQL;
-//   - cold launch of a 2-vat subcluster (workers started, buildRootObject,
-//     bootstrap) on SQLite;
-//   - kernel restart with 100 idle vats on SQLite: a new kernel over the
-//     store of a stopped one, until every vat answers PingVat;
-//   - a vat whose baggage holds a durable big map store of 1,000,000
-//     entries, on SQLite: the fill, a kernel restart until the vat answers,
-//     the worker's and the kernel's memory idle and after the vat reads
-//     1,000 random keys (and how long that takes).
-//
-// make bench runs it; flags pick the sizes.
+// make bench runs it (make bench-quick: -quick, under a minute); -json
+// prints one JSON object per row; -rows picks row groups. -soak runs the
+// garbage-collection soak instead (make soak).
 package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"flag"
 	"fmt"
-	"net/url"
 	"os"
-	"path/filepath"
-	"runtime/pprof"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
-	"time"
-
-	"github.com/hashicorp/go-hclog"
-	"github.com/jackc/pgx/v5"
-
-	"github.com/ocapgo/ocap"
-	"github.com/ocapgo/ocap/platform"
-	"github.com/ocapgo/ocap/store"
 )
 
+// config is what the flags chose: row groups, stores and sizes.
+type config struct {
+	rows       map[string]bool
+	stores     []string
+	pgURL      string
+	kernelPath string // the kernel binary, for the host row's daemon
+
+	runs       int   // runs of each row (the restart row: restartRuns)
+	roundTrips int   // pingpong, service, host (Go): messages per run
+	pipelined  []int // sends queued on one promise, one row each
+	fanout     []int // target vats, one row each
+	fanoutMsgs int   // messages per fanout run
+	mib        int   // bytes: 1 MiB messages per run
+	cliSends   int   // host (CLI): kernel send calls per run
+	launchVats []int // vats per launched subcluster, one row each
+	idleVats   int   // restart: idle vats restored
+	restarts   int   // restart: runs
+	rssSteps   int   // rss: runs, each adding 10 idle vats
+	bigEntries int   // big store rows: entries (0: none)
+}
+
+// rowGroups lists the row groups in the order they run.
+var rowGroups = []string{"pingpong", "pipelined", "fanout", "service", "host", "bytes", "launch", "restart", "rss", "bigstore"}
+
 func main() {
-	roundTrips := flag.Int("round-trips", 5000, "round trips per ping-pong run")
-	launches := flag.Int("launches", 10, "cold launches to time")
-	idleVats := flag.Int("idle-vats", 100, "idle vats the kernel restart row restores")
-	bigEntries := flag.Int("big-store-entries", 1_000_000, "entries of the big store rows (0: skip them)")
+	quick := flag.Bool("quick", false, "small sizes and fewer runs: the whole run takes under a minute")
+	jsonOut := flag.Bool("json", false, "print one JSON object per row (name, store, value, unit, n, min, max) instead of the table")
+	rows := flag.String("rows", strings.Join(rowGroups, ","), "row groups to run, comma-separated")
+	stores := flag.String("stores", "", "stores to run the store rows on, comma-separated (default sqlite,postgres; -quick sqlite)")
+	runs := flag.Int("runs", 0, "runs of each row (default 5, -quick 3)")
+	roundTrips := flag.Int("round-trips", 0, "messages per run of pingpong, service and host (default 2000, -quick 300)")
+	pipelined := flag.String("pipelined", "", "sends queued on one promise, one row each, comma-separated (default 1000,10000; -quick 1000)")
+	idleVats := flag.Int("idle-vats", 100, "idle vats the restart row restores")
+	bigEntries := flag.Int("big-store-entries", 100_000, "entries of the big store rows (0: skip them; -quick skips them)")
 	bigOnly := flag.Bool("big-store-only", false, "run the big store rows only")
-	cpuProfile := flag.String("cpuprofile", "", "write the kernel's CPU profile of the SQLite ping-pong to this file")
+	kernelPath := flag.String("kernel", defaultKernelPath(), "the kernel binary the host row's daemon runs")
+	cpuProfile := flag.String("cpuprofile", "", "write the kernel's CPU profile of the first SQLite pingpong run to this file")
 	workerProfiles := flag.String("worker-cpuprofile-dir", "", "make every vat-worker write its CPU profile into this folder")
 	soakRoundTrips := flag.Int("soak", 0, "run the garbage-collection soak instead: this many round trips")
 	soakExos := flag.Int("soak-exos", 100000, "short-lived exos the soak passes between vats")
-	pgURL := flag.String("postgres", envOr("OCAP_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"), "PostgreSQL server for the Postgres rows")
+	pgURL := flag.String("postgres", envOr("OCAP_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"), "PostgreSQL server for the PostgreSQL rows")
 	flag.Parse()
 	profilePath = *cpuProfile
 	if *workerProfiles != "" {
@@ -65,313 +77,142 @@ func main() {
 		}
 		return
 	}
-	if err := run(*roundTrips, *launches, *idleVats, *bigEntries, *bigOnly, *pgURL); err != nil {
+
+	cfg := config{
+		rows: map[string]bool{}, pgURL: *pgURL, kernelPath: *kernelPath,
+		runs: 5, roundTrips: 2000,
+		pipelined: []int{1000, 10_000}, fanout: []int{1, 10, 50}, fanoutMsgs: 1000,
+		mib: 20, cliSends: 30, launchVats: []int{2, 20},
+		idleVats: *idleVats, restarts: 3, rssSteps: 5, bigEntries: *bigEntries,
+	}
+	if *quick {
+		cfg.runs, cfg.roundTrips = 3, 300
+		cfg.pipelined, cfg.fanoutMsgs, cfg.mib, cfg.cliSends = []int{1000}, 200, 5, 10
+		cfg.idleVats, cfg.restarts, cfg.rssSteps, cfg.bigEntries = min(cfg.idleVats, 20), 1, 2, 0
+	}
+	if *runs > 0 {
+		cfg.runs = *runs
+	}
+	if *roundTrips > 0 {
+		cfg.roundTrips = *roundTrips
+	}
+	if *pipelined != "" {
+		cfg.pipelined = nil
+		for _, p := range strings.Split(*pipelined, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(p))
+			if err != nil || n <= 0 {
+				fmt.Fprintf(os.Stderr, "bench: -pipelined: %q is not a positive number\n", p)
+				os.Exit(2)
+			}
+			cfg.pipelined = append(cfg.pipelined, n)
+		}
+	}
+	for _, r := range strings.Split(*rows, ",") {
+		r = strings.TrimSpace(r)
+		if !slices.Contains(rowGroups, r) {
+			fmt.Fprintf(os.Stderr, "bench: unknown row group %q (%s)\n", r, strings.Join(rowGroups, ", "))
+			os.Exit(2)
+		}
+		cfg.rows[r] = true
+	}
+	if *bigOnly {
+		cfg.rows = map[string]bool{"bigstore": true}
+	}
+	if *stores == "" {
+		*stores = "sqlite,postgres"
+		if *quick {
+			*stores = "sqlite"
+		}
+	}
+	for _, s := range strings.Split(*stores, ",") {
+		if s = strings.TrimSpace(s); s != "sqlite" && s != "postgres" {
+			fmt.Fprintf(os.Stderr, "bench: unknown store %q (sqlite or postgres)\n", s)
+			os.Exit(2)
+		}
+		cfg.stores = append(cfg.stores, strings.TrimSpace(s))
+	}
+	out := newReporter(os.Stdout, *jsonOut)
+	if err := run(context.Background(), cfg, out); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(roundTrips, launches, idleVats, bigEntries int, bigOnly bool, pgURL string) error {
-	ctx := context.Background()
+// run runs the chosen row groups, store by store, reporting each row as
+// soon as it is measured.
+func run(ctx context.Context, cfg config, out *reporter) error {
 	dir, err := os.MkdirTemp("", "ocap-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-
-	fmt.Printf("%-44s %14s %s\n", "benchmark", "result", "unit")
-	if !bigOnly {
-		if err := runMain(ctx, dir, roundTrips, launches, idleVats, pgURL); err != nil {
-			return err
-		}
-	}
-	if bigEntries <= 0 {
-		return nil
-	}
-	big, err := bigStore(ctx, dir, bigEntries)
-	if err != nil {
-		return fmt.Errorf("big store of %d entries: %w", bigEntries, err)
-	}
-	row := func(name string, v float64, unit string) {
-		fmt.Printf("%-44s %14.1f %s\n", fmt.Sprintf("big store %dk: %s", bigEntries/1000, name), v, unit)
-	}
-	row("fill, 10k per delivery", big.fill.Seconds(), "s")
-	row("kernel restart until the vat answers", ms(big.restart), "ms")
-	row("worker RSS, idle", mib(big.workerIdle), "MiB")
-	row("kernel RSS, idle", mib(big.kernelIdle), "MiB")
-	row("kernel Go heap, idle", mib(int64(big.kernelHeapIdle)), "MiB")
-	row("read 1,000 random keys, one delivery", ms(big.read), "ms")
-	row("worker RSS after the reads", mib(big.workerAfter), "MiB")
-	row("kernel RSS after the reads", mib(big.kernelAfter), "MiB")
-	row("kernel Go heap after the reads", mib(int64(big.heapAfter)), "MiB")
-	return nil
-}
-
-// runMain runs the round trip, launch and restart rows.
-func runMain(ctx context.Context, dir string, roundTrips, launches, idleVats int, pgURL string) error {
-	rate, err := pingPong(ctx, "sqlite://"+filepath.Join(dir, "pingpong.db"), roundTrips)
-	if err != nil {
-		return fmt.Errorf("ping-pong on SQLite: %w", err)
-	}
-	fmt.Printf("%-44s %14.0f %s\n", "round trips, vat to vat, SQLite", rate, "round trips/s")
-
-	schemaURL, drop, err := postgresSchema(ctx, pgURL)
-	if err != nil {
-		return err
-	}
-	rate, err = pingPong(ctx, schemaURL, roundTrips)
-	drop()
-	if err != nil {
-		return fmt.Errorf("ping-pong on PostgreSQL: %w", err)
-	}
-	fmt.Printf("%-44s %14.0f %s\n", "round trips, vat to vat, PostgreSQL", rate, "round trips/s")
-
-	median, best, err := coldLaunch(ctx, "sqlite://"+filepath.Join(dir, "launch.db"), launches, 0)
-	if err != nil {
-		return fmt.Errorf("cold launch: %w", err)
-	}
-	fmt.Printf("%-44s %14.1f %s\n", "cold launch of 2 vats, median", ms(median), "ms")
-	fmt.Printf("%-44s %14.1f %s\n", "cold launch of 2 vats, best", ms(best), "ms")
-	median, _, err = coldLaunch(ctx, "sqlite://"+filepath.Join(dir, "spares.db"), launches, 2)
-	if err != nil {
-		return fmt.Errorf("launch with spare workers: %w", err)
-	}
-	fmt.Printf("%-44s %14.1f %s\n", "launch of 2 vats, 2 spare workers, median", ms(median), "ms")
-
-	restart, err := restartIdle(ctx, dir, idleVats)
-	if err != nil {
-		return fmt.Errorf("kernel restart with %d idle vats: %w", idleVats, err)
-	}
-	fmt.Printf("%-44s %14.1f %s\n", fmt.Sprintf("kernel restart, %d idle vats, SQLite", idleVats), ms(restart), "ms")
-	return nil
-}
-
-// restartIdle launches one subcluster of n idle vats, stops the kernel, and
-// times a new kernel over the same SQLite store (store opened, every vat
-// restored from its baggage) until every vat answers PingVat.
-func restartIdle(ctx context.Context, dir string, n int) (time.Duration, error) {
-	cfgDir := filepath.Join(dir, "idle")
-	if err := os.MkdirAll(cfgDir, 0o755); err != nil {
-		return 0, err
-	}
-	src := "import { makeDefaultExo } from '@metamask/kernel-utils/exo';\n" +
-		"export function buildRootObject() {\n" +
-		"  return makeDefaultExo('root', { bootstrap() { return 'idle'; } });\n}\n"
-	if err := os.WriteFile(filepath.Join(cfgDir, "idle.js"), []byte(src), 0o644); err != nil {
-		return 0, err
-	}
-	vats := make([]string, n)
-	for i := range vats {
-		vats[i] = fmt.Sprintf("%q: {\"sourceSpec\": \"idle.js\"}", fmt.Sprintf("idle%03d", i))
-	}
-	cfgJSON := `{"bootstrap": "idle000", "vats": {` + strings.Join(vats, ", ") + `}}`
-	cfgPath := filepath.Join(cfgDir, "cluster.json")
-	if err := os.WriteFile(cfgPath, []byte(cfgJSON), 0o644); err != nil {
-		return 0, err
-	}
-	cfg, err := ocap.LoadClusterConfig(cfgPath)
-	if err != nil {
-		return 0, err
-	}
-	dbURL := "sqlite://" + filepath.Join(dir, "restart.db")
-	logger := hclog.New(&hclog.LoggerOptions{Name: "bench", Output: os.Stderr, Level: hclog.Warn})
-	openKernel := func() (*ocap.Kernel, store.Store, error) {
-		db, err := store.Open(ctx, dbURL)
-		if err != nil {
-			return nil, nil, err
-		}
-		k, err := ocap.Make(ctx, platform.New(platform.Options{Logger: logger}), db,
-			ocap.Options{Logger: logger, LaunchTimeout: 10 * time.Minute})
-		if err != nil {
-			db.Close()
-			return nil, nil, err
-		}
-		return k, db, nil
-	}
-
-	k, db, err := openKernel()
-	if err != nil {
-		return 0, err
-	}
-	if _, err := k.LaunchSubcluster(ctx, cfg); err != nil {
-		k.Stop(ctx)
-		db.Close()
-		return 0, err
-	}
-	st, err := k.GetStatus(ctx)
-	if err == nil && len(st.Vats) != n {
-		err = fmt.Errorf("%d vats running after the launch, want %d", len(st.Vats), n)
-	}
-	if serr := k.Stop(ctx); err == nil {
-		err = serr
-	}
-	if cerr := db.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return 0, err
-	}
-
-	start := time.Now()
-	k, db, err = openKernel()
-	if err != nil {
-		return 0, err
-	}
-	defer db.Close()
-	defer k.Stop(ctx)
-	for _, v := range st.Vats {
-		if pong, err := k.PingVat(ctx, v.ID); err != nil || pong != "pong" {
-			return 0, fmt.Errorf("ping vat %s after the restart: %q, %v", v.ID, pong, err)
-		}
-	}
-	return time.Since(start), nil
-}
-
-// profilePath, when set, receives a CPU profile of the first ping-pong run.
-var profilePath string
-
-// workerEnv is extra environment for every worker (profiling).
-var workerEnv []string
-
-func newKernel(ctx context.Context, dbURL string) (*ocap.Kernel, store.Store, error) {
-	return newKernelWith(ctx, dbURL, 0)
-}
-
-// newKernelWith keeps spares workers started ahead of need.
-func newKernelWith(ctx context.Context, dbURL string, spares int) (*ocap.Kernel, store.Store, error) {
-	db, err := store.Open(ctx, dbURL)
-	if err != nil {
-		return nil, nil, err
-	}
-	logger := hclog.New(&hclog.LoggerOptions{Name: "bench", Output: os.Stderr, Level: hclog.Warn})
-	k, err := ocap.Make(ctx, platform.New(platform.Options{Logger: logger, Env: workerEnv, Spares: spares}), db, ocap.Options{Logger: logger})
-	if err != nil {
-		db.Close()
-		return nil, nil, err
-	}
-	return k, db, nil
-}
-
-func cluster(name string) (*ocap.ClusterConfig, error) {
-	return ocap.LoadClusterConfig(filepath.Join(repoRoot(), "testdata", "clusters", name))
-}
-
-// pingPong times n awaited round trips between two vats.
-func pingPong(ctx context.Context, dbURL string, n int) (float64, error) {
-	k, db, err := newKernel(ctx, dbURL)
-	if err != nil {
-		return 0, err
-	}
-	defer db.Close()
-	defer k.Stop(ctx)
-	cfg, err := cluster("ping.json")
-	if err != nil {
-		return 0, err
-	}
-	res, err := k.LaunchSubcluster(ctx, cfg)
-	if err != nil {
-		return 0, err
-	}
-	if _, err := k.QueueMessage(ctx, res.RootKref, "pingPong", []any{100}); err != nil { // warm up
-		return 0, err
-	}
-	if profilePath != "" {
-		f, err := os.Create(profilePath)
-		if err != nil {
-			return 0, err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return 0, err
-		}
-		profilePath = "" // profile the first run only
-		defer pprof.StopCPUProfile()
-	}
-	start := time.Now()
-	out, err := k.QueueMessage(ctx, res.RootKref, "pingPong", []any{n})
-	elapsed := time.Since(start)
-	if err != nil {
-		return 0, err
-	}
-	if v, _ := out.Unmarshal(); v != float64(n) {
-		return 0, fmt.Errorf("pingPong(%d) returned %v", n, v)
-	}
-	return float64(n) / elapsed.Seconds(), nil
-}
-
-// coldLaunch times LaunchSubcluster of the 2-vat hello cluster, terminating
-// it between runs.
-func coldLaunch(ctx context.Context, dbURL string, n, spares int) (median, best time.Duration, err error) {
-	k, db, err := newKernelWith(ctx, dbURL, spares)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer db.Close()
-	defer k.Stop(ctx)
-	cfg, err := cluster("hello.json")
-	if err != nil {
-		return 0, 0, err
-	}
-	var times []time.Duration
-	for i := 0; i < n; i++ {
-		if spares > 0 {
-			// Launches are not back to back: give the spares time to refill.
-			time.Sleep(300 * time.Millisecond)
-		}
-		start := time.Now()
-		res, err := k.LaunchSubcluster(ctx, cfg)
-		if err != nil {
-			return 0, 0, err
-		}
-		times = append(times, time.Since(start))
-		if err := k.TerminateSubcluster(ctx, res.SubclusterID); err != nil {
-			return 0, 0, err
-		}
-	}
-	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
-	return times[len(times)/2], times[0], nil
-}
-
-// postgresSchema makes a throwaway schema and returns a URL that uses it.
-func postgresSchema(ctx context.Context, base string) (string, func(), error) {
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		return "", nil, fmt.Errorf("connecting to PostgreSQL at %s (start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start): %w", base, err)
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "ocap_bench_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		conn.Close(ctx)
-		return "", nil, err
-	}
-	drop := func() {
-		_, _ = conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		conn.Close(context.Background())
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		drop()
-		return "", nil, err
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String(), drop, nil
-}
-
-func repoRoot() string {
-	if dir, err := os.Getwd(); err == nil {
-		for d := dir; d != "/"; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-				return d
+	out.header()
+	if cfg.rows["pingpong"] || cfg.rows["pipelined"] || cfg.rows["fanout"] || cfg.rows["service"] || cfg.rows["host"] || cfg.rows["bytes"] {
+		for _, s := range cfg.stores {
+			if err := withStore(ctx, cfg, dir, s, "messages", func(url string) error {
+				return messageRows(ctx, cfg, url, s, out)
+			}); err != nil {
+				return err
 			}
 		}
 	}
-	return "."
+	if cfg.rows["host"] {
+		for _, s := range cfg.stores {
+			if err := withStore(ctx, cfg, dir, s, "daemon", func(url string) error {
+				return daemonRow(ctx, cfg, dir, url, s, out)
+			}); err != nil {
+				return err
+			}
+		}
+	}
+	if cfg.rows["launch"] {
+		for _, s := range cfg.stores {
+			if err := withStore(ctx, cfg, dir, s, "launch", func(url string) error {
+				return launchRows(ctx, cfg, url, s, out)
+			}); err != nil {
+				return err
+			}
+		}
+	}
+	if cfg.rows["restart"] {
+		for _, s := range cfg.stores {
+			if err := withStore(ctx, cfg, dir, s, "restart", func(url string) error {
+				return restartRows(ctx, cfg, url, s, out)
+			}); err != nil {
+				return err
+			}
+		}
+	}
+	if cfg.rows["rss"] {
+		if err := rssRows(ctx, cfg, "sqlite://"+dir+"/rss.db", out); err != nil {
+			return fmt.Errorf("rss: %w", err)
+		}
+	}
+	if cfg.rows["bigstore"] && cfg.bigEntries > 0 {
+		if err := bigStoreRows(ctx, dir, cfg.bigEntries, out); err != nil {
+			return fmt.Errorf("big store of %d entries: %w", cfg.bigEntries, err)
+		}
+	}
+	return nil
 }
 
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+// withStore runs f over a fresh store of kind s: a SQLite file in dir, or
+// a throwaway PostgreSQL schema dropped afterwards.
+func withStore(ctx context.Context, cfg config, dir, s, name string, f func(url string) error) error {
+	url := "sqlite://" + dir + "/" + name + ".db"
+	if s == "postgres" {
+		schemaURL, drop, err := postgresSchema(ctx, cfg.pgURL)
+		if err != nil {
+			return err
+		}
+		defer drop()
+		url = schemaURL
+	}
+	if err := f(url); err != nil {
+		return fmt.Errorf("%s rows on %s: %w", name, s, err)
+	}
+	return nil
+}
 
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
