@@ -147,37 +147,26 @@ func run(ctx context.Context, cfg config, out *reporter) error {
 	}
 	defer os.RemoveAll(dir)
 	out.header()
-	if cfg.rows["pingpong"] || cfg.rows["pipelined"] || cfg.rows["fanout"] || cfg.rows["service"] || cfg.rows["host"] || cfg.rows["bytes"] {
-		for _, s := range cfg.stores {
-			if err := withStore(ctx, cfg, dir, s, "messages", func(url string) error {
-				return messageRows(ctx, cfg, url, s, out)
-			}); err != nil {
-				return err
-			}
-		}
+	// Each group runs on every store, each store a fresh database.
+	groups := []struct {
+		on   bool
+		name string
+		rows func(ctx context.Context, cfg config, url, s string, out *reporter) error
+	}{
+		{cfg.rows["pingpong"] || cfg.rows["pipelined"] || cfg.rows["fanout"] || cfg.rows["service"] || cfg.rows["host"] || cfg.rows["bytes"], "messages", messageRows},
+		{cfg.rows["host"], "daemon", func(ctx context.Context, cfg config, url, s string, out *reporter) error {
+			return daemonRow(ctx, cfg, dir, url, s, out)
+		}},
+		{cfg.rows["launch"], "launch", launchRows},
+		{cfg.rows["restart"], "restart", restartRows},
 	}
-	if cfg.rows["host"] {
-		for _, s := range cfg.stores {
-			if err := withStore(ctx, cfg, dir, s, "daemon", func(url string) error {
-				return daemonRow(ctx, cfg, dir, url, s, out)
-			}); err != nil {
-				return err
-			}
+	for _, g := range groups {
+		if !g.on {
+			continue
 		}
-	}
-	if cfg.rows["launch"] {
 		for _, s := range cfg.stores {
-			if err := withStore(ctx, cfg, dir, s, "launch", func(url string) error {
-				return launchRows(ctx, cfg, url, s, out)
-			}); err != nil {
-				return err
-			}
-		}
-	}
-	if cfg.rows["restart"] {
-		for _, s := range cfg.stores {
-			if err := withStore(ctx, cfg, dir, s, "restart", func(url string) error {
-				return restartRows(ctx, cfg, url, s, out)
+			if err := withStore(ctx, cfg, dir, s, g.name, func(url string) error {
+				return g.rows(ctx, cfg, url, s, out)
 			}); err != nil {
 				return err
 			}
