@@ -39,9 +39,9 @@ type Keeper struct {
 	// clistSize counts each vat's c-list entries as sealed (from Load on),
 	// clistDelta the crank's changes to it.
 	clistSize, clistDelta map[string]int
-	// promises remembers recent promise records decoded (promises.go).
-	promises map[string]promiseMemo
-	runHead  runHeadMemo
+	// Decodings of promise records and run queue items (memo.go).
+	promises *memo[Promise]
+	runItems *memo[RunItem]
 
 	// The commit pipeline: sealed cranks' writes wait in queued, and go to
 	// the store as one batch while the next crank runs. overlay maps each
@@ -77,7 +77,7 @@ type pending struct {
 // New returns a Keeper over st.
 func New(st driver.Store) *Keeper {
 	return &Keeper{st: st, cache: map[string]cached{}, buf: map[string]pending{}, clistSize: map[string]int{}, clistDelta: map[string]int{},
-		overlay: map[string]int{}, promises: map[string]promiseMemo{}, nextBatch: 1, done: make(chan BatchResult, 1)}
+		overlay: map[string]int{}, promises: newMemo((*Promise).clone), runItems: newMemo((*RunItem).clone), nextBatch: 1, done: make(chan BatchResult, 1)}
 }
 
 // StoreError is a store read that failed, or a record that does not
@@ -154,21 +154,27 @@ func (k *Keeper) next(key string) int64 {
 
 func (k *Keeper) getJSON(key string, v any) bool {
 	s, ok := k.get(key)
-	if !ok {
-		return false
+	if ok {
+		decodeJSON(key, s, v)
 	}
-	if err := json.Unmarshal([]byte(s), v); err != nil {
-		panic(StoreError{fmt.Errorf("key %s holds malformed JSON: %w", key, err)})
-	}
-	return true
+	return ok
 }
 
-func (k *Keeper) setJSON(key string, v any) {
+// setJSON writes v at key and returns the text written.
+func (k *Keeper) setJSON(key string, v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {
 		panic(StoreError{fmt.Errorf("encoding %s: %w", key, err)})
 	}
 	k.set(key, string(b))
+	return string(b)
+}
+
+// decodeJSON decodes raw, the record at key, into v.
+func decodeJSON(key, raw string, v any) {
+	if err := json.Unmarshal([]byte(raw), v); err != nil {
+		panic(StoreError{fmt.Errorf("key %s holds malformed JSON: %w", key, err)})
+	}
 }
 
 type kv struct{ key, value string }

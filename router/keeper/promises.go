@@ -1,8 +1,6 @@
 package keeper
 
 import (
-	"encoding/json"
-	"fmt"
 	"slices"
 	"strconv"
 
@@ -28,52 +26,20 @@ func (k *Keeper) NewPromise(decider string) string {
 
 // Promise reads kp; ok is false for an unknown promise.
 func (k *Keeper) Promise(kp string) (*Promise, bool) {
-	raw, ok := k.get(promiseKey(kp))
+	key := promiseKey(kp)
+	raw, ok := k.get(key)
 	if !ok {
-		delete(k.promises, kp)
+		k.promises.forget(key)
 		return nil, false
 	}
-	if m, ok := k.promises[kp]; ok && m.raw == raw {
-		p := m.p.clone()
-		return &p, true
-	}
-	var p Promise
-	if err := json.Unmarshal([]byte(raw), &p); err != nil {
-		panic(StoreError{fmt.Errorf("key %s holds malformed JSON: %w", promiseKey(kp), err)})
-	}
-	k.remember(kp, raw, &p)
+	p := k.promises.decode(key, raw)
 	return &p, true
-}
-
-// promiseMemo is a promise record's text and its decoding. Decoding the
-// same records over and over was most of a crank's own time: a promise is
-// read by every step of its life. The text is the key, so an entry whose
-// record has changed (or whose crank was aborted) is never used.
-type promiseMemo struct {
-	raw string
-	p   Promise
-}
-
-// maxPromiseMemos bounds the memo: it serves the promises of the cranks in
-// progress, not every promise alive.
-const maxPromiseMemos = 1024
-
-func (k *Keeper) remember(kp, raw string, p *Promise) {
-	if len(k.promises) >= maxPromiseMemos {
-		clear(k.promises)
-	}
-	k.promises[kp] = promiseMemo{raw, p.clone()}
 }
 
 // putPromise writes kp's record.
 func (k *Keeper) putPromise(kp string, p *Promise) {
-	b, err := json.Marshal(p)
-	if err != nil {
-		panic(StoreError{fmt.Errorf("encoding %s: %w", promiseKey(kp), err)})
-	}
-	raw := string(b)
-	k.set(promiseKey(kp), raw)
-	k.remember(kp, raw, p)
+	key := promiseKey(kp)
+	k.promises.remember(key, k.setJSON(key, p), p)
 }
 
 // clone copies p deeply: a caller may change what it was given.
@@ -123,7 +89,7 @@ func (k *Keeper) DeletePromise(kp string) {
 	}
 	k.TakePromiseQueue(kp, p)
 	k.del(promiseKey(kp))
-	delete(k.promises, kp)
+	k.promises.forget(promiseKey(kp))
 	k.dropHostRefs(kp)
 	if p.Settled() && p.Data != nil {
 		for _, kref := range p.Data.Slots {

@@ -1,10 +1,6 @@
 package keeper
 
-import (
-	"encoding/json"
-	"fmt"
-	"strconv"
-)
+import "strconv"
 
 // The run queue is durable: items rq.<n> for n in [rq.head, rq.tail).
 // Pushing and popping touch a constant number of keys, so a long queue costs
@@ -27,20 +23,31 @@ func (k *Keeper) push(q fifo, item any) {
 	k.setInt(q.tailKey(), tail+1)
 }
 
-// peek reads the head item into item; ok is false on an empty queue.
-func (k *Keeper) peek(q fifo, item any) bool {
+// headKey is the key of q's head item; ok is false on an empty queue.
+func (k *Keeper) headKey(q fifo) (key string, ok bool) {
 	head := k.getInt(q.headKey())
 	if head >= k.getInt(q.tailKey()) {
-		return false
+		return "", false
 	}
-	k.getJSON(q.itemKey(head), item)
-	return true
+	return q.itemKey(head), true
 }
 
-func (k *Keeper) pop(q fifo) {
+// peek reads the head item into item; ok is false on an empty queue.
+func (k *Keeper) peek(q fifo, item any) bool {
+	key, ok := k.headKey(q)
+	if ok {
+		k.getJSON(key, item)
+	}
+	return ok
+}
+
+// pop removes the head item and returns its key.
+func (k *Keeper) pop(q fifo) string {
 	head := k.getInt(q.headKey())
-	k.del(q.itemKey(head))
+	key := q.itemKey(head)
+	k.del(key)
 	k.setInt(q.headKey(), head+1)
+	return key
 }
 
 func (k *Keeper) length(q fifo) int64 { return k.getInt(q.tailKey()) - k.getInt(q.headKey()) }
@@ -53,34 +60,21 @@ func (k *Keeper) Enqueue(item RunItem) {
 }
 
 // Peek returns the item at the head of the run queue.
+// The loop peeks the head, then pops it: the item is decoded once.
 func (k *Keeper) Peek() (RunItem, bool) {
-	head := k.getInt(runQueue.headKey())
-	if head >= k.getInt(runQueue.tailKey()) {
+	key, ok := k.headKey(runQueue)
+	if !ok {
 		return RunItem{}, false
 	}
-	key := runQueue.itemKey(head)
 	raw, _ := k.get(key)
-	// The loop peeks the head, then pops it: decode it once.
-	if m := &k.runHead; m.key != key || m.raw != raw {
-		var item RunItem
-		if err := json.Unmarshal([]byte(raw), &item); err != nil {
-			panic(StoreError{fmt.Errorf("key %s holds malformed JSON: %w", key, err)})
-		}
-		*m = runHeadMemo{key, raw, item}
-	}
-	return k.runHead.item.clone(), true
-}
-
-// runHeadMemo is the run queue's head item as last decoded, by key and text.
-type runHeadMemo struct {
-	key, raw string
-	item     RunItem
+	return k.runItems.decode(key, raw), true
 }
 
 // clone copies item deeply: a caller may change what it was given.
-func (item RunItem) clone() RunItem {
-	item.Methargs = cloneCapData(item.Methargs)
-	return item
+func (item *RunItem) clone() RunItem {
+	c := *item
+	c.Methargs = cloneCapData(item.Methargs)
+	return c
 }
 
 // Pop removes the head item and the references it held; callers Peek
@@ -89,7 +83,7 @@ func (k *Keeper) Pop() {
 	if item, ok := k.Peek(); ok {
 		k.releaseItem(item)
 	}
-	k.pop(runQueue)
+	k.runItems.forget(k.pop(runQueue))
 }
 
 // QueueLength is the number of items in the run queue.
