@@ -103,11 +103,14 @@ func (k *Keeper) incRef(kref string, reachable bool) {
 
 // decRef takes away a reference incRef added. A count never goes below
 // zero: the refcount check reports a kernel that lost track.
-func (k *Keeper) decRef(kref string, reachable bool) {
+func (k *Keeper) decRef(kref string, reachable bool) { k.decRefBy(kref, reachable, 1) }
+
+// decRefBy takes away n references at once.
+func (k *Keeper) decRefBy(kref string, reachable bool, n int64) {
 	switch {
 	case isPromise(kref):
 		if p, ok := k.Promise(kref); ok {
-			k.setPromiseRefs(kref, p, max(p.Refs-1, 0))
+			k.setPromiseRefs(kref, p, max(p.Refs-n, 0))
 			if p.Refs == 0 {
 				k.NoteMaybeFree(kref)
 			}
@@ -117,9 +120,9 @@ func (k *Keeper) decRef(kref string, reachable bool) {
 			return
 		}
 		c := k.ObjectRefs(kref)
-		c.Recognizable = max(c.Recognizable-1, 0)
+		c.Recognizable = max(c.Recognizable-n, 0)
 		if reachable {
-			c.Reachable = max(c.Reachable-1, 0)
+			c.Reachable = max(c.Reachable-n, 0)
 		}
 		k.setObjectRefs(kref, c)
 		if c.Reachable == 0 || c.Recognizable == 0 {
@@ -196,9 +199,7 @@ func (k *Keeper) ReleaseHostRefs(kref string) int64 {
 		return 0
 	}
 	k.dropHostRefs(kref)
-	for range n {
-		k.decRef(kref, true)
-	}
+	k.decRefBy(kref, true, n)
 	return n
 }
 
