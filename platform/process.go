@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin/runner"
 
+	"github.com/ocapgo/ocap/proto/frame"
 	"github.com/ocapgo/ocap/supervisor/handshake"
 )
 
@@ -113,9 +114,7 @@ func framesPair() (net.Conn, *os.File, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("making the worker's frames socket: %w", err)
 	}
-	mine := os.NewFile(uintptr(fds[0]), "vat-worker frames")
-	defer mine.Close() // FileConn keeps a duplicate
-	conn, err := net.FileConn(mine)
+	conn, err := frame.FileConn(uintptr(fds[0]), "vat-worker frames")
 	if err != nil {
 		syscall.Close(fds[1])
 		return nil, nil, fmt.Errorf("making the worker's frames socket: %w", err)
@@ -177,9 +176,7 @@ func (p *process) kill() error {
 func (p *process) release() {
 	p.mu.Lock()
 	started := p.started
-	if !started {
-		p.closeFramesChild()
-	}
+	p.closeFramesChild() // Start closed it already if it ran
 	p.mu.Unlock()
 	if started {
 		<-p.done

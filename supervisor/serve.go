@@ -11,6 +11,7 @@ import (
 	plugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
+	"github.com/ocapgo/ocap/proto/frame"
 	"github.com/ocapgo/ocap/supervisor/handshake"
 )
 
@@ -75,9 +76,7 @@ func framesConn(logger hclog.Logger) net.Conn {
 		logger.Warn("ignoring a bad frames socket", "env", handshake.FramesFDEnv, "value", v)
 		return nil
 	}
-	f := os.NewFile(uintptr(fd), "kernel frames")
-	defer f.Close() // FileConn keeps a duplicate
-	conn, err := net.FileConn(f)
+	conn, err := frame.FileConn(uintptr(fd), "kernel frames")
 	if err != nil {
 		logger.Warn("cannot use the frames socket; serving on the gRPC stream", "error", err)
 		return nil

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync"
 
 	"google.golang.org/protobuf/proto"
@@ -117,6 +118,14 @@ func (f *Conn[S, R]) readBody(size int64) ([]byte, error) {
 		err = io.ErrUnexpectedEOF
 	}
 	return b.Bytes(), err
+}
+
+// FileConn makes a connection of the socket at fd, which it takes over: fd
+// itself is closed, the connection holding a duplicate.
+func FileConn(fd uintptr, name string) (net.Conn, error) {
+	f := os.NewFile(fd, name)
+	defer f.Close()
+	return net.FileConn(f)
 }
 
 // Close closes the connection: a Recv waiting on either end returns.
