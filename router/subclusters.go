@@ -350,7 +350,6 @@ func awaitExits(ctx context.Context, workers []platform.Worker) error {
 // not finish is removed. A vat that cannot start again is terminated, with
 // the reason logged, and the rest carry on.
 func (r *Router) Restore(ctx context.Context) error {
-	var ids []string
 	var recs []*vatRecord
 	err := r.do(ctx, func() error {
 		if err := r.k.Load(ctx); err != nil {
@@ -378,7 +377,7 @@ func (r *Router) Restore(ctx context.Context) error {
 			}
 			for _, id := range sc.Vats {
 				rec, _ := r.vat(id) // there is one: see repairSubcluster
-				ids, recs = append(ids, id), append(recs, rec)
+				recs = append(recs, rec)
 			}
 		}
 		return nil
@@ -391,7 +390,8 @@ func (r *Router) Restore(ctx context.Context) error {
 	// vats start in the workers already up, one by one and in order.
 	next, stop := r.launchAhead(recs, restoreAhead)
 	defer stop()
-	for _, id := range ids {
+	for _, rec := range recs {
+		id := rec.ID
 		w := next()
 		handed := false
 		err := r.do(ctx, func() error { handed = true; return r.restartVatIn(id, w) })
