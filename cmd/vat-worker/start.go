@@ -37,9 +37,8 @@ func newRuntime(logger hclog.Logger, wantCrank func()) (supervisor.Runtime, erro
 // vat is a liveslots vat that gives back memory once started and when idle.
 type vat struct {
 	*liveslots.Vat
-	code    codeRanges
-	started bool
-	idle    *time.Timer // drops the code pages after idleTrim without a delivery
+	code codeRanges
+	idle *time.Timer // set at StartVat: drops the code pages after idleTrim without a delivery
 }
 
 func (v *vat) Deliver(d *workerpb.Delivery) *workerpb.DeliveryResult {
@@ -47,10 +46,9 @@ func (v *vat) Deliver(d *workerpb.Delivery) *workerpb.DeliveryResult {
 	switch {
 	case v.idle != nil:
 		v.idle.Reset(idleTrim)
-	case !v.started && d.GetStartVat() != nil:
+	case d.GetStartVat() != nil:
 		// A worker spends most of its life idle, and most of the heap its
 		// start used (compiling and running liveslots) is garbage.
-		v.started = true
 		time.AfterFunc(settleDelay, debug.FreeOSMemory)
 		v.idle = time.AfterFunc(idleTrim, v.code.release)
 	}
