@@ -82,37 +82,60 @@ func TestExportsAndThirdPartyMessages(t *testing.T) {
 	}
 }
 
-// A vat that subscribes to a promise gets a notify with its settlement.
-func TestSubscribeAndNotify(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
+// defineWatcher defines alice, who sends and records each result as it
+// settles (a rejection as "rejected: <message>"): ask(target, method) sends
+// one message, fanOut(target, n) sends echo(i) for each i < n, seen answers
+// the results in the order they came. Bob answers answer with 42, refuses
+// refuse, and echoes echo's argument.
+func defineWatcher(h *harness) {
 	var seen []any // alice's, read only through her own methods
+	record := func(v *platformtest.Vat, r platformtest.Resolution) {
+		if r.Rejected {
+			seen = append(seen, "rejected: "+r.Value.(*marshal.Error).Message)
+			return
+		}
+		seen = append(seen, r.Value)
+	}
 	defineVat(h.l, "alice", func(v *platformtest.Vat) {
 		v.Root().
 			On("ask", func(c *platformtest.Call) {
-				p := c.Send(c.Arg(0), c.Arg(1).(string))
-				c.Watch(p, func(v *platformtest.Vat, r platformtest.Resolution) {
-					if r.Rejected {
-						seen = append(seen, "rejected: "+r.Value.(*marshal.Error).Message)
-						return
-					}
-					seen = append(seen, r.Value)
-				})
+				c.Watch(c.Send(c.Arg(0), c.Arg(1).(string)), record)
 				c.Return("asked")
+			}).
+			On("fanOut", func(c *platformtest.Call) {
+				for i := range int(c.Arg(1).(float64)) {
+					c.Watch(c.Send(c.Arg(0), "echo", i), record)
+				}
+				c.Return("sent")
 			}).
 			On("seen", func(c *platformtest.Call) { c.Return(seen) })
 	})
 	defineVat(h.l, "bob", func(v *platformtest.Vat) {
 		v.Root().On("answer", func(c *platformtest.Call) { c.Return(42) })
 		v.Root().On("refuse", func(c *platformtest.Call) { c.Throw("Error", "no") })
+		v.Root().On("echo", func(c *platformtest.Call) { c.Return(c.Arg(0)) })
 	})
+}
+
+// awaitSeen waits until the watcher alice at root has seen n results and
+// returns them.
+func (h *harness) awaitSeen(root string, n int) []any {
+	h.t.Helper()
+	testutil.WaitFor(h.t, liveness, fmt.Sprintf("alice to see %d results", n), func() bool {
+		return len(h.mustCall(root, "seen").([]any)) == n
+	})
+	return h.mustCall(root, "seen").([]any)
+}
+
+// A vat that subscribes to a promise gets a notify with its settlement.
+func TestSubscribeAndNotify(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	defineWatcher(h)
 	sc := h.launch(cluster("alice", "bob"))
 	h.mustCall(sc.Root, "ask", ref(sc.Roots["bob"]), "answer")
 	h.mustCall(sc.Root, "ask", ref(sc.Roots["bob"]), "refuse")
-	testutil.WaitFor(t, liveness, "alice to be notified twice", func() bool {
-		return len(h.mustCall(sc.Root, "seen").([]any)) == 2
-	})
-	got := h.mustCall(sc.Root, "seen").([]any)
+	got := h.awaitSeen(sc.Root, 2)
 	if got[0] != 42.0 || got[1] != "rejected: no" {
 		t.Fatalf("alice saw %v", got)
 	}
@@ -124,29 +147,12 @@ func TestSubscribeAndNotify(t *testing.T) {
 func TestConsecutiveNotifiesShareADelivery(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	var seen []any // alice's, read only through her own methods
-	defineVat(h.l, "alice", func(v *platformtest.Vat) {
-		v.Root().
-			On("fanOut", func(c *platformtest.Call) {
-				for i := range int(c.Arg(1).(float64)) {
-					p := c.Send(c.Arg(0), "echo", i)
-					c.Watch(p, func(v *platformtest.Vat, r platformtest.Resolution) { seen = append(seen, r.Value) })
-				}
-				c.Return("sent")
-			}).
-			On("seen", func(c *platformtest.Call) { c.Return(seen) })
-	})
-	defineVat(h.l, "bob", func(v *platformtest.Vat) {
-		v.Root().On("echo", func(c *platformtest.Call) { c.Return(c.Arg(0)) })
-	})
+	defineWatcher(h)
 	sc := h.launch(cluster("alice", "bob"))
 	const alice = "v1" // the first vat launched
 	before := h.l.Count(platformtest.Match{VatID: alice, Kind: platformtest.KindNotify})
 	h.mustCall(sc.Root, "fanOut", ref(sc.Roots["bob"]), 5)
-	testutil.WaitFor(t, liveness, "alice to see 5 results", func() bool {
-		return len(h.mustCall(sc.Root, "seen").([]any)) == 5
-	})
-	if got := h.mustCall(sc.Root, "seen").([]any); fmt.Sprint(got) != "[0 1 2 3 4]" {
+	if got := h.awaitSeen(sc.Root, 5); fmt.Sprint(got) != "[0 1 2 3 4]" {
 		t.Fatalf("alice saw %v, want [0 1 2 3 4]", got)
 	}
 	if n := h.l.Count(platformtest.Match{VatID: alice, Kind: platformtest.KindNotify}) - before; n != 1 {
