@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/ocapgo/ocap"
@@ -152,11 +153,14 @@ func rssRows(ctx context.Context, cfg config, url string, out *reporter) (err er
 		if err := pingAll(ctx, k, st); err != nil {
 			return 0, 0, err
 		}
+		pids, err := k.WorkerPIDs(ctx)
+		if err != nil {
+			return 0, 0, err
+		}
 		rss = kernelRSS()
-		pids := children()
 		for _, pid := range pids {
-			rss += rssBytes(fmt.Sprint(pid))
-			pss += pssBytes(fmt.Sprint(pid))
+			rss += rssBytes(strconv.Itoa(pid))
+			pss += pssBytes(strconv.Itoa(pid))
 		}
 		return rss, pss / int64(max(len(pids), 1)), nil
 	}
