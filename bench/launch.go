@@ -16,11 +16,11 @@ import (
 // up, then 200 ms for their handshakes).
 func launchRows(ctx context.Context, cfg config, url, s string, out *reporter) error {
 	for _, n := range cfg.launchVats {
+		lcfg, err := targetsCluster(n-1, true)
+		if err != nil {
+			return err
+		}
 		for _, spares := range []int{0, n} {
-			lcfg, err := targetsCluster(n-1, true)
-			if err != nil {
-				return err
-			}
 			samples, err := launches(ctx, url, lcfg, spares, cfg.runs)
 			if err != nil {
 				return fmt.Errorf("launch of %d vats with %d spares: %w", n, spares, err)
