@@ -174,16 +174,11 @@ func soak(ctx context.Context, dir string, n, exos int) error {
 	return nil
 }
 
-// rss reads a process's resident set size from /proc.
+// rss prints a process's resident set size as /proc shows it ("?" if
+// unreadable).
 func rss(pid int) string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return "?"
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			return strings.Join(strings.Fields(v), " ")
-		}
+	if b := rssBytes(strconv.Itoa(pid)); b > 0 {
+		return fmt.Sprintf("%d kB", b>>10)
 	}
 	return "?"
 }
