@@ -81,3 +81,11 @@ func kernelRSS() int64 {
 	debug.FreeOSMemory()
 	return rssBytes("self")
 }
+
+// liveHeap is this process's live Go heap after a collection.
+func liveHeap() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}

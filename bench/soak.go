@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -100,10 +99,7 @@ func soak(ctx context.Context, dir string, n, exos int) error {
 				return nil
 			})
 		}
-		runtime.GC()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		s.heap = ms.HeapAlloc
+		s.heap = liveHeap()
 		st, err := k.GetStatus(ctx)
 		if err != nil {
 			return s, err
