@@ -30,7 +30,7 @@ func soak(ctx context.Context, dir string, n, exos int) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := cluster("soak.json")
+	cfg, err := ocap.LoadClusterConfig(filepath.Join(repoRoot(), "testdata", "clusters", "soak.json"))
 	if err != nil {
 		return err
 	}
