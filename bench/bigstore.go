@@ -147,8 +147,6 @@ func bigStore(ctx context.Context, dir string, n int) (res bigStoreResult, err e
 // memory is the worker's RSS, this process's (the kernel's) RSS, and the
 // kernel's live Go heap after a collection.
 func memory(workerPID int) (worker, kernel int64, heap uint64) {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return rssBytes(strconv.Itoa(workerPID)), rssBytes("self"), ms.HeapAlloc
+	heap = liveHeap()
+	return rssBytes(strconv.Itoa(workerPID)), rssBytes("self"), heap
 }

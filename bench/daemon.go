@@ -53,16 +53,10 @@ func daemonRow(ctx context.Context, cfg config, dir, url, s string, out *reporte
 		}
 		return err
 	}
-	// The system subcluster may still be starting after status answers.
-	for deadline := time.Now().Add(time.Minute); ; {
-		err := send(0)
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(100 * time.Millisecond)
+	// status --wait answers only once the daemon is ready, its system
+	// subclusters launched: target answers from here on. One warm-up send.
+	if err := send(0); err != nil {
+		return err
 	}
 	var samples []float64
 	for r := 0; r < cfg.runs; r++ {

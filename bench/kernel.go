@@ -130,8 +130,3 @@ func defaultKernelPath() string {
 	}
 	return filepath.Join(repoRoot(), "bin", "kernel")
 }
-
-// cluster loads a cluster config of testdata/clusters.
-func cluster(name string) (*ocap.ClusterConfig, error) {
-	return ocap.LoadClusterConfig(filepath.Join(repoRoot(), "testdata", "clusters", name))
-}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/ocapgo/ocap"
@@ -15,11 +16,11 @@ import (
 // up, then 200 ms for their handshakes).
 func launchRows(ctx context.Context, cfg config, url, s string, out *reporter) error {
 	for _, n := range cfg.launchVats {
+		lcfg, err := targetsCluster(n-1, true)
+		if err != nil {
+			return err
+		}
 		for _, spares := range []int{0, n} {
-			lcfg, err := targetsCluster(n-1, true)
-			if err != nil {
-				return err
-			}
 			samples, err := launches(ctx, url, lcfg, spares, cfg.runs)
 			if err != nil {
 				return fmt.Errorf("launch of %d vats with %d spares: %w", n, spares, err)
@@ -152,11 +153,14 @@ func rssRows(ctx context.Context, cfg config, url string, out *reporter) (err er
 		if err := pingAll(ctx, k, st); err != nil {
 			return 0, 0, err
 		}
+		pids, err := k.WorkerPIDs(ctx)
+		if err != nil {
+			return 0, 0, err
+		}
 		rss = kernelRSS()
-		pids := children()
 		for _, pid := range pids {
-			rss += rssBytes(fmt.Sprint(pid))
-			pss += pssBytes(fmt.Sprint(pid))
+			rss += rssBytes(strconv.Itoa(pid))
+			pss += pssBytes(strconv.Itoa(pid))
 		}
 		return rss, pss / int64(max(len(pids), 1)), nil
 	}

@@ -129,7 +129,7 @@ func main() {
 			fmt.Fprintf(os.Stderr, "bench: unknown store %q (sqlite or postgres)\n", s)
 			os.Exit(2)
 		}
-		cfg.stores = append(cfg.stores, strings.TrimSpace(s))
+		cfg.stores = append(cfg.stores, s)
 	}
 	out := newReporter(os.Stdout, *jsonOut)
 	if err := run(context.Background(), cfg, out); err != nil {

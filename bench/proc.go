@@ -39,13 +39,16 @@ func children() []int {
 // waitChildren waits until this process has n live children.
 func waitChildren(n int) error {
 	deadline := time.Now().Add(time.Minute)
-	for len(children()) != n {
+	for {
+		got := len(children())
+		if got == n {
+			return nil
+		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%d worker processes after a minute, want %d", len(children()), n)
+			return fmt.Errorf("%d worker processes after a minute, want %d", got, n)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return nil
 }
 
 // procBytes reads a "Name:   123 kB" line of a /proc file, in bytes (0 if
@@ -77,4 +80,12 @@ func kernelRSS() int64 {
 	runtime.GC()
 	debug.FreeOSMemory()
 	return rssBytes("self")
+}
+
+// liveHeap is this process's live Go heap after a collection.
+func liveHeap() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,7 +30,7 @@ func soak(ctx context.Context, dir string, n, exos int) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := cluster("soak.json")
+	cfg, err := ocap.LoadClusterConfig(filepath.Join(repoRoot(), "testdata", "clusters", "soak.json"))
 	if err != nil {
 		return err
 	}
@@ -100,10 +99,7 @@ func soak(ctx context.Context, dir string, n, exos int) error {
 				return nil
 			})
 		}
-		runtime.GC()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		s.heap = ms.HeapAlloc
+		s.heap = liveHeap()
 		st, err := k.GetStatus(ctx)
 		if err != nil {
 			return s, err
@@ -174,16 +170,11 @@ func soak(ctx context.Context, dir string, n, exos int) error {
 	return nil
 }
 
-// rss reads a process's resident set size from /proc.
+// rss prints a process's resident set size as /proc shows it ("?" if
+// unreadable).
 func rss(pid int) string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return "?"
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			return strings.Join(strings.Fields(v), " ")
-		}
+	if b := rssBytes(strconv.Itoa(pid)); b > 0 {
+		return fmt.Sprintf("%d kB", b>>10)
 	}
 	return "?"
 }
