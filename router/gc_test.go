@@ -7,7 +7,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ocapgo/ocap/internal/testutil"
 	"github.com/ocapgo/ocap/marshal"
 	"github.com/ocapgo/ocap/platform/platformtest"
 	"github.com/ocapgo/ocap/router"
@@ -142,9 +141,7 @@ func (h *harness) settle(root string) {
 // Host round trips and vat-to-vat sends leave no promise behind: each is
 // deleted once settled, its subscribers told and nothing refers to it.
 func TestSettledPromisesAreDeleted(t *testing.T) {
-	t.Parallel()
-	testutil.ForEachStore(t, func(t *testing.T, url string) {
-		h := newHarnessOn(t, url)
+	forEachStoreHarness(t, func(t *testing.T, h *harness) {
 		defineVat(h.l, "alice", func(v *platformtest.Vat) {
 			v.Root().On("ask", func(c *platformtest.Call) {
 				// Ask bob and answer with what he says, once he has.
@@ -237,9 +234,7 @@ func TestPassedPromiseRetiredWhenNobodyHoldsIt(t *testing.T) {
 // exporter and retired in the kernel; while a second importer holds it,
 // it stays.
 func TestDroppedImportIsDroppedInExporter(t *testing.T) {
-	t.Parallel()
-	testutil.ForEachStore(t, func(t *testing.T, url string) {
-		h := newHarnessOn(t, url)
+	forEachStoreHarness(t, func(t *testing.T, h *harness) {
 		var aliceGC, bobGC, carolGC gcLog
 		gcVat(h.l, "alice", &aliceGC, false)
 		gcVat(h.l, "bob", &bobGC, false)
@@ -283,9 +278,7 @@ func TestDroppedImportIsDroppedInExporter(t *testing.T) {
 // collected like anything else nobody holds. A root, and what the host
 // does not hold, cannot be released.
 func TestHostReleaseCollects(t *testing.T) {
-	t.Parallel()
-	testutil.ForEachStore(t, func(t *testing.T, url string) {
-		h := newHarnessOn(t, url)
+	forEachStoreHarness(t, func(t *testing.T, h *harness) {
 		var aliceGC gcLog
 		gcVat(h.l, "alice", &aliceGC, true)
 		sc := h.launch(cluster("alice"))
@@ -383,9 +376,7 @@ func TestIllegalGCSyscalls(t *testing.T) {
 // the host) still holds stays, as a tombstone that says why it is gone,
 // until they let go of it too.
 func TestTerminateLeavesNothingOfItsOwn(t *testing.T) {
-	t.Parallel()
-	testutil.ForEachStore(t, func(t *testing.T, url string) {
-		h := newHarnessOn(t, url)
+	forEachStoreHarness(t, func(t *testing.T, h *harness) {
 		var gc gcLog
 		gcVat(h.l, "alice", &gc, false)
 		gcVat(h.l, "bob", &gc, false)

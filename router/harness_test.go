@@ -60,6 +60,13 @@ func newHarness(t *testing.T, mods ...func(*router.Config)) *harness {
 	return newHarnessOn(t, "sqlite::memory:", mods...)
 }
 
+// forEachStoreHarness runs fn in parallel with other tests, once on each
+// store (testutil.ForEachStore), each time with a fresh harness over it.
+func forEachStoreHarness(t *testing.T, fn func(t *testing.T, h *harness)) {
+	t.Parallel()
+	testutil.ForEachStore(t, func(t *testing.T, url string) { fn(t, newHarnessOn(t, url)) })
+}
+
 // newHarnessOn is newHarness over the store at url.
 func newHarnessOn(t *testing.T, url string, mods ...func(*router.Config)) *harness {
 	t.Helper()
