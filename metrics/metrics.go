@@ -41,6 +41,8 @@ var (
 	serviceOutcomes = []string{"ok", "error", "panic"}
 	startOutcomes   = []string{"ok", "error"}
 	exitReasons     = []string{reasonKilled, reasonExited, reasonCrashed}
+	remoteEvents    = []string{"sent", "received", "retransmitted", "duplicate", "refused"}
+	refusalReasons  = []string{"size", "rate", "queue", "connections", "unreachable", "frame"}
 )
 
 // Kernel holds the kernel's collectors. Its methods are safe for concurrent
@@ -63,6 +65,10 @@ type Kernel struct {
 	commitErrors   *prometheus.CounterVec
 
 	fetches *fetchCounter
+
+	remoteFrames   *prometheus.CounterVec
+	remoteRefusals *prometheus.CounterVec
+	remotePeers    prometheus.Gauge
 
 	live *liveCollector
 }
@@ -137,7 +143,25 @@ func New(reg prometheus.Registerer) (*Kernel, error) {
 			Namespace: namespace, Name: "fetch_requests_total",
 			Help: "fetch requests made by vats, by host and status (an HTTP status code, or \"error\").",
 		}, []string{"host", "status"})),
+		remoteFrames: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "remote_frames_total",
+			Help: "Frames between this kernel and peer kernels, by event (sent, received, retransmitted, duplicate: received before, refused: broke the rules).",
+		}, []string{"event"}),
+		remoteRefusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "remote_refusals_total",
+			Help: "What the network layer refused or dropped, by reason (size, rate, queue, connections, unreachable).",
+		}, []string{"reason"}),
+		remotePeers: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "remote_peers_connected",
+			Help: "Peer kernels connected now.",
+		}),
 		live: newLiveCollector(),
+	}
+	for _, e := range remoteEvents {
+		k.remoteFrames.WithLabelValues(e)
+	}
+	for _, r := range refusalReasons {
+		k.remoteRefusals.WithLabelValues(r)
 	}
 	for _, kind := range deliveryKinds {
 		k.deliveries.WithLabelValues(kind)
@@ -158,6 +182,7 @@ func New(reg prometheus.Registerer) (*Kernel, error) {
 		k.cranks, k.crankFailures, k.crankDuration, k.runQueue, k.deliveries, k.syscalls,
 		k.restarts, k.revocations, k.serviceCalls, k.workerStarts, k.workerExits,
 		k.commitDuration, k.commitErrors, k.fetches.vec, k.live,
+		k.remoteFrames, k.remoteRefusals, k.remotePeers,
 	} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("registering kernel metrics: %w", err)
@@ -228,3 +253,22 @@ func known(v string, set []string) string {
 	}
 	return "other"
 }
+
+// Remote implements router.Observer.
+func (k *Kernel) Remote(event string) {
+	k.remoteFrames.WithLabelValues(known(event, remoteEvents)).Inc()
+}
+
+// FrameSent, FrameReceived, FrameRefused and PeersConnected implement the
+// network layer's observer (package remote). Peer IDs are not labels: a
+// hostile network could make them unbounded.
+func (k *Kernel) FrameSent(string)     {}
+func (k *Kernel) FrameReceived(string) {}
+
+// FrameRefused counts what the network layer refused, by reason.
+func (k *Kernel) FrameRefused(_, reason string) {
+	k.remoteRefusals.WithLabelValues(known(reason, refusalReasons)).Inc()
+}
+
+// PeersConnected sets the number of connected peer kernels.
+func (k *Kernel) PeersConnected(n int) { k.remotePeers.Set(float64(n)) }

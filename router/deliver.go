@@ -142,7 +142,9 @@ func (r *Router) resolutionFor(item runItem) *workerpb.Resolution {
 		return nil
 	}
 	res := &workerpb.Resolution{Vref: vref, Rejected: p.State == rejected, Data: r.capToVat(item.Vat, *p.Data)}
-	r.k.CListDrop(item.Vat, vref, item.KP)
+	if !isRemote(item.Vat) { // a peer's entry retires later (deliverRemote)
+		r.k.CListDrop(item.Vat, vref, item.KP)
+	}
 	return res
 }
 
@@ -156,6 +158,9 @@ func (r *Router) flush(vat string) error {
 
 // deliver makes the one round trip of a crank and applies its syscalls.
 func (r *Router) deliver(vat string, d *workerpb.Delivery) error {
+	if isRemote(vat) {
+		return r.deliverRemote(vat, d)
+	}
 	w, ok := r.workers[vat]
 	if !ok {
 		return &workerDiedError{vat, fmt.Errorf("vat %s has no running worker", vat)}

@@ -64,6 +64,9 @@ type vatFaultError struct {
 func (e *vatFaultError) Error() string { return fmt.Sprintf("vat %s: %v", e.vat, e.err) }
 func (e *vatFaultError) Unwrap() error { return e.err }
 
+// ErrUnknownURL: an ocap URL whose token this kernel never issued.
+var ErrUnknownURL = errors.New("unknown ocap URL")
+
 // ErrUnknownKref names a kref the kernel does not know.
 var ErrUnknownKref = errors.New("unknown kref")
 

@@ -24,6 +24,9 @@ type Observer interface {
 	// ServiceCall reports a kernel service call by service and outcome
 	// (ok, error, panic).
 	ServiceCall(service, outcome string)
+	// Remote reports a frame between kernels: sent, received,
+	// retransmitted, duplicate (taken in before), refused.
+	Remote(event string)
 }
 
 type nopObserver struct{}
@@ -35,3 +38,4 @@ func (nopObserver) RunQueue(int64)             {}
 func (nopObserver) WorkerRestarted(string)     {}
 func (nopObserver) Revoked()                   {}
 func (nopObserver) ServiceCall(string, string) {}
+func (nopObserver) Remote(string)              {}

@@ -116,6 +116,10 @@ type Router struct {
 	wiped      bool
 	view       atomic.Pointer[hostView]
 	issued     atomic.Pointer[issued]
+	// Remote comms (remote.go): the redeemer's kref, once started, and
+	// what carries frames to peers.
+	redeemer  string
+	transport atomic.Pointer[Transport]
 
 	// killing counts workers being killed off the loop; Stop waits for them.
 	killing sync.WaitGroup
@@ -139,6 +143,7 @@ type Router struct {
 type released struct {
 	settled []answer
 	calls   []serviceCall
+	frames  []outFrame
 	view    *hostView // nil when unchanged
 }
 
@@ -146,6 +151,7 @@ type released struct {
 func (rel *released) add(later *released) {
 	rel.settled = append(rel.settled, later.settled...)
 	rel.calls = append(rel.calls, later.calls...)
+	rel.frames = append(rel.frames, later.frames...)
 	if later.view != nil {
 		rel.view = later.view
 	}
@@ -153,7 +159,7 @@ func (rel *released) add(later *released) {
 }
 
 func (rel *released) reset() {
-	rel.settled, rel.calls, rel.view = rel.settled[:0], rel.calls[:0], nil
+	rel.settled, rel.calls, rel.frames, rel.view = rel.settled[:0], rel.calls[:0], rel.frames[:0], nil
 }
 
 // answer is a settlement a host may be waiting for, read when the promise
@@ -374,6 +380,7 @@ func (r *Router) committed(res keeper.BatchResult) {
 	r.publishView(r.inflight.view)
 	r.wakeWaiters(r.inflight.settled)
 	r.startCalls(r.inflight.calls)
+	r.sendFrames(r.inflight.frames)
 	r.inflight.reset()
 	r.pump()
 }

@@ -9,7 +9,7 @@ import (
 
 // The refcount check recomputes every count from the tables that hold
 // references (c-lists, queues, promises, services, io channels, host
-// references) and compares them with the stored counts. A kernel killed at
+// references, ocap URLs) and compares them with the stored counts. A kernel killed at
 // any instant must restart with counts that pass it.
 
 // RefMismatch is a kref whose stored count differs from the tables.
@@ -107,10 +107,14 @@ func (k *Keeper) recount() tally {
 	for _, e := range k.scan(callKey("")) {
 		t.add(strings.TrimPrefix(e.key, callKey("")), true, 1)
 	}
-	for _, prefix := range []string{"svc.", "io."} {
+	for _, prefix := range []string{"svc.", "io.", "url."} {
 		for _, e := range k.scan(prefix) {
 			t.add(e.value, true, 1)
 		}
+	}
+	for _, e := range k.scan("rmtret.") {
+		_, kp, _ := strings.Cut(e.value, " ")
+		t.add(kp, true, 1)
 	}
 	for _, e := range k.scan(hostKey("")) {
 		n, _ := strconv.ParseInt(e.value, 10, 64)

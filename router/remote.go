@@ -1,0 +1,498 @@
+package router
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ocapgo/ocap/marshal"
+	"github.com/ocapgo/ocap/proto/workerpb"
+	"github.com/ocapgo/ocap/router/keeper"
+)
+
+// Remote kernels. A peer kernel is an endpoint (r<n>) that the crank loop
+// treats much as a vat: it has a c-list, messages and notifies to objects
+// and promises it owns are "delivered" to it, and what it sends in are
+// applied as that endpoint's syscalls. A delivery to an endpoint is a
+// frame written to its durable outbox in the same crank, sent once the
+// crank commits, and sent again until the peer acknowledges it; a frame
+// taken in commits with the number of the last frame taken, so a crash of
+// either kernel neither loses nor repeats a message.
+//
+// References on the wire are in the sender's c-list for the receiver;
+// the receiver flips their sign (the sender's o+3, exported by the
+// receiver, is the receiver's o-3). Each endpoint's o-0 is this kernel's
+// URL redeemer, and its o+0 is the peer's.
+//
+// A promise an endpoint was told the settlement of keeps its number for
+// messages the peer sent before it took the notify in: the entry is
+// retired once the peer acknowledges the notify's frame.
+
+// Transport carries frames to peer kernels; it may drop them (the outbox
+// sends them again).
+type Transport interface {
+	Send(peer string, hints []string, frame []byte) error
+}
+
+// RedeemerService is the kernel service that answers the peers' redeem
+// calls for ocap URLs this kernel issued. Only peers reach it, as o-0.
+const RedeemerService = "ocapURLRedeemer"
+
+// RetransmitWindow bounds the frames sent again to a peer at once.
+const RetransmitWindow = 200
+
+// RetransmitInterval is how often frames a peer has not acknowledged are
+// sent again.
+const RetransmitInterval = 2 * time.Second
+
+// wireFrame is one frame between kernels: a numbered message or notify,
+// or only an acknowledgement (Ack the last frame taken in, Sent the last
+// frame sent when it was written).
+type wireFrame struct {
+	Seq     int64            `json:"seq,omitempty"`
+	Ack     int64            `json:"ack,omitempty"`
+	Sent    int64            `json:"sent,omitempty"`
+	Deliver *wireMessage     `json:"deliver,omitempty"`
+	Notify  []wireResolution `json:"notify,omitempty"`
+}
+
+type wireMessage struct {
+	Target   string      `json:"target"`
+	Methargs wireCapData `json:"methargs"`
+	Result   string      `json:"result,omitempty"`
+}
+
+type wireResolution struct {
+	Vref     string      `json:"vref"`
+	Rejected bool        `json:"rejected,omitempty"`
+	Data     wireCapData `json:"data"`
+}
+
+type wireCapData struct {
+	Body  string   `json:"body"`
+	Slots []string `json:"slots,omitempty"`
+}
+
+// isRemote says whether an owner or decider is a peer kernel.
+func isRemote(id string) bool { return strings.HasPrefix(id, "r") }
+
+// flip turns a vref of the sender's c-list into one of the receiver's.
+func flip(vref string) string {
+	if len(vref) < 2 {
+		return vref
+	}
+	switch vref[1] {
+	case '+':
+		return vref[:1] + "-" + vref[2:]
+	case '-':
+		return vref[:1] + "+" + vref[2:]
+	}
+	return vref
+}
+
+func flipAll(vrefs []string) []string {
+	out := make([]string, len(vrefs))
+	for i, v := range vrefs {
+		out[i] = flip(v)
+	}
+	return out
+}
+
+func toWire(cd *workerpb.CapData) wireCapData {
+	return wireCapData{Body: cd.GetBody(), Slots: cd.GetSlots()}
+}
+
+func fromWire(cd wireCapData) *workerpb.CapData {
+	return &workerpb.CapData{Body: cd.Body, Slots: flipAll(cd.Slots)}
+}
+
+// StartRemote connects the kernel to other kernels through t: peers may
+// reach this kernel's redeemer, frames not yet acknowledged are sent
+// again, and again every RetransmitInterval while unacknowledged.
+func (r *Router) StartRemote(ctx context.Context, t Transport) error {
+	err := r.do(ctx, func() error {
+		r.redeemer = r.registerService(RedeemerService, r.redeemerHandler, true)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	r.transport.Store(&t)
+	go r.retransmitLoop()
+	return nil
+}
+
+func (r *Router) transportNow() Transport {
+	if t := r.transport.Load(); t != nil {
+		return *t
+	}
+	return nil
+}
+
+// endpoint returns peer's endpoint, made on first use with the redeemer
+// as its o-0; hints, when given, replace where the peer may be reached.
+func (r *Router) endpoint(peer string, hints []string) *keeper.Remote {
+	rec, ok := r.k.RemoteOf(peer)
+	if !ok {
+		rec = r.k.NewRemote(peer, hints)
+		if r.redeemer != "" {
+			r.k.CListAdd(rec.ID, "o-0", r.redeemer)
+		}
+		return rec
+	}
+	if len(hints) > 0 && !slices.Equal(hints, rec.Hints) {
+		r.k.SetRemoteHints(rec, hints)
+	}
+	return rec
+}
+
+// deliverRemote writes a message or notify for endpoint ep to its outbox;
+// it goes out once the crank commits. A peer is told of every promise it
+// is handed, as liveslots subscribes for a vat.
+func (r *Router) deliverRemote(ep string, d *workerpb.Delivery) error {
+	rec, ok := r.k.Remote(ep)
+	if !ok {
+		return fmt.Errorf("no remote kernel %s", ep)
+	}
+	f := wireFrame{Ack: r.k.LastReceived(ep)}
+	var slots []string
+	switch k := d.Kind.(type) {
+	case *workerpb.Delivery_Message:
+		m := k.Message
+		f.Deliver = &wireMessage{Target: m.Target, Methargs: toWire(m.Methargs), Result: m.Result}
+		slots = m.Methargs.GetSlots()
+	case *workerpb.Delivery_Notify:
+		for _, res := range k.Notify.Resolutions {
+			f.Notify = append(f.Notify, wireResolution{Vref: res.Vref, Rejected: res.Rejected, Data: toWire(res.Data)})
+			slots = append(slots, res.Data.GetSlots()...)
+		}
+	default:
+		return nil // peers are not told of garbage collection
+	}
+	for _, vref := range slots {
+		if strings.HasPrefix(vref, "p-") {
+			if kp, ok := r.k.KrefOf(ep, vref); ok {
+				r.subscribe(ep, kp)
+			}
+		}
+	}
+	seq := r.k.AppendOutbox(ep, func(seq int64) []byte {
+		f.Seq = seq
+		b, _ := json.Marshal(f)
+		return b
+	})
+	for _, res := range f.Notify {
+		if kp, ok := r.k.KrefOf(ep, res.Vref); ok {
+			r.k.CListDrop(ep, res.Vref, kp)
+			r.k.AddRetiring(ep, res.Vref, kp, seq)
+		}
+	}
+	frame, _ := r.k.OutboxFrameAt(ep, seq)
+	r.cur.frames = append(r.cur.frames, outFrame{peer: rec.Peer, hints: rec.Hints, frame: frame})
+	return nil
+}
+
+// outFrame is a frame to send once its crank committed.
+type outFrame struct {
+	peer  string
+	hints []string
+	frame []byte
+}
+
+func (r *Router) sendFrames(frames []outFrame) {
+	t := r.transportNow()
+	if t == nil {
+		return
+	}
+	for _, f := range frames {
+		if err := t.Send(f.peer, f.hints, f.frame); err != nil {
+			r.log.Debug("frame to a remote kernel not sent now; sent again later", "peer", f.peer, "error", err)
+		}
+		r.obs.Remote("sent")
+	}
+}
+
+// Receive takes in a frame from peer: a numbered one is applied as the
+// peer's syscalls in a crank of its own, once and in order, then
+// acknowledged. Frames out of order are dropped (the peer sends them
+// again); a frame that breaks the rules is logged and skipped.
+func (r *Router) Receive(peer string, frame []byte) {
+	var f wireFrame
+	if err := json.Unmarshal(frame, &f); err != nil || f.Seq < 0 || f.Ack < 0 {
+		r.log.Warn("refused a malformed frame from a remote kernel", "peer", peer, "error", err)
+		r.obs.Remote("refused")
+		return
+	}
+	if f.Seq == 0 {
+		_ = r.do(r.ctx, func() error { r.acknowledged(peer, f.Ack, f.Sent); return nil })
+		return
+	}
+	r.obs.Remote("received")
+	var ack, sent int64
+	var illegalErr error
+	err := r.do(r.ctx, func() error {
+		ep := r.endpoint(peer, nil).ID
+		last := r.k.LastReceived(ep)
+		ack, sent = last, r.k.LastSent(ep)
+		if f.Seq != last+1 {
+			r.obs.Remote("duplicate")
+			return nil
+		}
+		r.k.SetLastReceived(ep, f.Seq)
+		ack = f.Seq
+		if err := r.takeIn(ep, &f); err != nil {
+			illegalErr = err
+			return err
+		}
+		r.acknowledged(peer, f.Ack, f.Seq)
+		return nil
+	})
+	if illegalErr != nil {
+		// Skip it for good: sending it again would fail again.
+		r.log.Warn("refused a frame from a remote kernel", "peer", peer, "seq", f.Seq, "error", illegalErr)
+		r.obs.Remote("refused")
+		err = r.do(r.ctx, func() error {
+			ep := r.endpoint(peer, nil).ID
+			if r.k.LastReceived(ep) == f.Seq-1 {
+				r.k.SetLastReceived(ep, f.Seq)
+			}
+			ack, sent = r.k.LastReceived(ep), r.k.LastSent(ep)
+			return nil
+		})
+	}
+	if err != nil || ack == 0 {
+		return
+	}
+	if t := r.transportNow(); t != nil {
+		b, _ := json.Marshal(wireFrame{Ack: ack, Sent: sent})
+		_ = t.Send(peer, nil, b)
+	}
+}
+
+// takeIn applies a numbered frame from endpoint ep.
+func (r *Router) takeIn(ep string, f *wireFrame) error {
+	if m := f.Deliver; m != nil {
+		s := &workerpb.Send{Target: flip(m.Target), Methargs: fromWire(m.Methargs), Result: flip(m.Result)}
+		if err := r.syscallSend(ep, s); err != nil {
+			return err
+		}
+		if s.Result != "" {
+			if kp, ok := r.k.KrefOf(ep, s.Result); ok {
+				r.subscribe(ep, kp)
+			}
+		}
+	}
+	if len(f.Notify) > 0 {
+		res := &workerpb.Resolve{}
+		for _, n := range f.Notify {
+			res.Resolutions = append(res.Resolutions, &workerpb.Resolution{Vref: flip(n.Vref), Rejected: n.Rejected, Data: fromWire(n.Data)})
+		}
+		return r.syscallResolve(ep, res)
+	}
+	return nil
+}
+
+// acknowledged applies peer's acknowledgement of the frames up to ack,
+// written when it had sent frames up to sent: those frames leave the
+// outbox, and once every frame the peer sent before then was taken in,
+// the promises it was told of by them are retired.
+func (r *Router) acknowledged(peer string, ack, sent int64) {
+	rec, ok := r.k.RemoteOf(peer)
+	if !ok || ack == 0 {
+		return
+	}
+	if err := r.k.Acknowledge(rec.ID, ack); err != nil {
+		r.log.Warn("refused an acknowledgement from a remote kernel", "peer", peer, "error", err)
+		r.obs.Remote("refused")
+		return
+	}
+	if r.k.LastReceived(rec.ID) >= sent {
+		r.k.Retire(rec.ID, ack)
+	}
+}
+
+// Connected sends peer again what it has not acknowledged: the network
+// calls it when a connection to peer comes up.
+func (r *Router) Connected(peer string) {
+	r.retransmit(func(rec *keeper.Remote) bool { return rec.Peer == peer })
+}
+
+// retransmit sends again the unacknowledged frames of the endpoints want
+// picks.
+func (r *Router) retransmit(want func(*keeper.Remote) bool) {
+	var frames []outFrame
+	_ = r.do(r.ctx, func() error {
+		for _, rec := range r.k.Remotes() {
+			if !want(rec) {
+				continue
+			}
+			for _, f := range r.k.Outbox(rec.ID, RetransmitWindow) {
+				frames = append(frames, outFrame{peer: rec.Peer, hints: rec.Hints, frame: f.Frame})
+			}
+		}
+		return nil
+	})
+	for range frames {
+		r.obs.Remote("retransmitted")
+	}
+	r.sendFrames(frames)
+}
+
+// retransmitLoop sends again what a peer has left unacknowledged since
+// the previous round: a frame dropped on the way (a rate limit, a broken
+// connection) goes again without waiting for a reconnect.
+func (r *Router) retransmitLoop() {
+	tick := time.NewTicker(RetransmitInterval)
+	defer tick.Stop()
+	seen := map[string]int64{} // endpoint → last acknowledged at the last round
+	for {
+		select {
+		case <-r.ctx.Done():
+			return
+		case <-tick.C:
+		}
+		stalled := map[string]bool{}
+		_ = r.do(r.ctx, func() error {
+			for _, rec := range r.k.Remotes() {
+				acked, sent := r.k.LastAcked(rec.ID), r.k.LastSent(rec.ID)
+				if sent > acked && seen[rec.ID] == acked {
+					stalled[rec.ID] = true
+				}
+				seen[rec.ID] = acked
+			}
+			return nil
+		})
+		if len(stalled) > 0 {
+			r.retransmit(func(rec *keeper.Remote) bool { return stalled[rec.ID] })
+		}
+	}
+}
+
+// IssueURLToken returns the token of an ocap URL for the object kref,
+// the same one each time.
+func (r *Router) IssueURLToken(ctx context.Context, kref string) (string, error) {
+	var token string
+	err := r.do(ctx, func() error {
+		if err := r.checkObject(kref); err != nil {
+			return err
+		}
+		if r.k.IsRevoked(kref) {
+			return fmt.Errorf("[KERNEL:%s] object %s has been revoked", CodeObjectRevoked, kref)
+		}
+		if t, ok := r.k.URLToken(kref); ok {
+			token = t
+			return nil
+		}
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		token = base64.RawURLEncoding.EncodeToString(b)
+		r.k.IssueURLToken(kref, token)
+		return nil
+	})
+	return token, err
+}
+
+// URLTarget returns the object an ocap URL token of this kernel names.
+func (r *Router) URLTarget(ctx context.Context, token string) (string, error) {
+	var kref string
+	err := r.do(ctx, func() error {
+		var ok bool
+		if kref, ok = r.k.URLTarget(token); !ok {
+			return fmt.Errorf("%w: no object has that token on this kernel", ErrUnknownURL)
+		}
+		if r.k.IsRevoked(kref) {
+			return fmt.Errorf("[KERNEL:%s] the object of this ocap URL (%s) has been revoked", CodeObjectRevoked, kref)
+		}
+		return nil
+	})
+	return kref, err
+}
+
+// PeerRedeemer returns the kref of peer's redeemer, to send it redeem
+// calls; hints say where peer may be reached.
+func (r *Router) PeerRedeemer(ctx context.Context, peer string, hints []string) (string, error) {
+	var kref string
+	err := r.do(ctx, func() error {
+		if r.redeemer == "" {
+			return fmt.Errorf("remote comms are not started")
+		}
+		ep := r.endpoint(peer, hints).ID
+		var err error
+		kref, err = r.kernelRef(ep, "o+0", false)
+		return err
+	})
+	return kref, err
+}
+
+// RemoteStatus is what the kernel knows of one peer kernel.
+type RemoteStatus struct {
+	ID         string   `json:"id"`
+	Peer       string   `json:"peerId"`
+	Hints      []string `json:"hints,omitempty"`
+	Unacked    int64    `json:"unacknowledged"`
+	LastTaken  int64    `json:"received"`
+	LastSentNo int64    `json:"sent"`
+}
+
+// Remotes lists the peer kernels this one has exchanged references with.
+func (r *Router) Remotes(ctx context.Context) ([]RemoteStatus, error) {
+	var out []RemoteStatus
+	err := r.do(ctx, func() error {
+		for _, rec := range r.k.Remotes() {
+			acked, sent := r.k.LastAcked(rec.ID), r.k.LastSent(rec.ID)
+			out = append(out, RemoteStatus{ID: rec.ID, Peer: rec.Peer, Hints: rec.Hints, Unacked: sent - acked, LastTaken: r.k.LastReceived(rec.ID), LastSentNo: sent})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// RemoteKey returns the private key kept in the store, making one with
+// make on first use.
+func (r *Router) RemoteKey(ctx context.Context, make func() (string, error)) (string, error) {
+	var key string
+	err := r.do(ctx, func() error {
+		var ok bool
+		if key, ok = r.k.RemoteKey(); ok {
+			return nil
+		}
+		var err error
+		if key, err = make(); err != nil {
+			return err
+		}
+		r.k.SetRemoteKey(key)
+		return nil
+	})
+	return key, err
+}
+
+// redeemCall reads a redeem call's token.
+func redeemCall(method string, args []any) (string, error) {
+	token, ok := "", len(args) == 1
+	if ok {
+		token, ok = args[0].(string)
+	}
+	if method != "redeem" || !ok {
+		return "", fmt.Errorf("the redeemer answers only redeem(token)")
+	}
+	return token, nil
+}
+
+// redeemerHandler is the redeemer's service: redeem(token) answers the
+// object the token names.
+func (r *Router) redeemerHandler(ctx context.Context, method string, args []any) (any, error) {
+	token, err := redeemCall(method, args)
+	if err != nil {
+		return nil, err
+	}
+	kref, err := r.URLTarget(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	return marshal.Ref{Kref: kref}, nil
+}
