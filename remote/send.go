@@ -52,6 +52,7 @@ func (n *Node) Send(peerID string, hints []string, frame []byte) error {
 	if id == n.id {
 		return fmt.Errorf("remote: peer %s is this node itself", peerID)
 	}
+	frame = slices.Clone(frame) // outside the lock: it may be a megabyte
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
@@ -75,7 +76,7 @@ func (n *Node) Send(peerID string, hints []string, frame []byte) error {
 	}
 	o.last = time.Now()
 	select {
-	case o.queue <- slices.Clone(frame):
+	case o.queue <- frame:
 		return nil
 	default:
 		n.obs.FrameRefused(peerID, RefusedQueue)
