@@ -104,6 +104,12 @@ type Options struct {
 	// count worker starts and exits, and scrapes read live vats from the
 	// router. Defaults to none.
 	Metrics *metrics.Kernel
+	// RemoteComms, when set, connects the kernel to kernels on other
+	// machines: it gets a peer ID (kept in the store), listens and dials
+	// over libp2p, and offers the ocapURLIssuerService and
+	// ocapURLRedemptionService kernel services. Defaults to nil: no
+	// remote comms, status "disconnected".
+	RemoteComms *RemoteCommsOptions
 }
 
 func (o Options) withDefaults() Options {
@@ -141,6 +147,8 @@ type Kernel struct {
 	launchedMu sync.Mutex
 	launched   map[string]*SubclusterLaunchResult
 	checked    map[string]bool // system subclusters compared with their config
+
+	comms *comms // nil without remote comms
 }
 
 // Make starts a kernel over db: it restores every live subcluster (fresh
@@ -188,8 +196,21 @@ func (k *Kernel) start(ctx context.Context) error {
 			return err
 		}
 	}
+	if k.opts.RemoteComms != nil {
+		if err := k.RegisterKernelServiceObject("ocapURLIssuerService", ocapURLIssuer{k}); err != nil {
+			return err
+		}
+		if err := k.RegisterKernelServiceObject("ocapURLRedemptionService", ocapURLRedeemer{k}); err != nil {
+			return err
+		}
+	}
 	if err := k.r.Restore(ctx); err != nil {
 		return fmt.Errorf("restoring kernel state from %s: %w", k.db.Info().Location, err)
+	}
+	if k.opts.RemoteComms != nil {
+		if err := k.startRemoteComms(ctx); err != nil {
+			return err
+		}
 	}
 	if err := k.keepUnlistedSystemSubclusters(ctx); err != nil {
 		return err
@@ -380,7 +401,11 @@ func (k *Kernel) PingVat(ctx context.Context, vatID string) (string, error) {
 // Stop finishes the current crank, stops every worker and ends the kernel.
 // The store stays open: it belongs to the caller.
 func (k *Kernel) Stop(ctx context.Context) error {
+	nerr := k.stopRemoteComms()
 	err := k.r.Stop(ctx)
+	if err == nil {
+		err = nerr
+	}
 	if cerr := k.launcher.Close(); err == nil {
 		err = cerr
 	}

@@ -20,17 +20,11 @@ type VatStatus = router.VatStatus
 // SubclusterStatus describes a running subcluster.
 type SubclusterStatus = router.SubclusterStatus
 
-// RemoteComms is the state of kernel-to-kernel networking, which this
-// kernel does not offer: always "disconnected".
-type RemoteComms struct {
-	State string `json:"state"`
-}
-
 // GetStatus lists running vats and subclusters.
 func (k *Kernel) GetStatus(ctx context.Context) (*KernelStatus, error) {
 	vats, subs, err := k.r.Status(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &KernelStatus{Vats: vats, Subclusters: subs, RemoteComms: RemoteComms{State: "disconnected"}}, nil
+	return &KernelStatus{Vats: vats, Subclusters: subs, RemoteComms: k.remoteStatus()}, nil
 }

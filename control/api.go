@@ -36,6 +36,8 @@ const (
 	PathReset        = "/v1/reset"         // POST, empty body or {}
 	PathStop         = "/v1/stop"          // POST, empty body or {}
 	PathLogs         = "/v1/logs"          // GET ?vat=V|subcluster=S&since=TIME&follow=true: JSON lines
+	PathIssueURL     = "/v1/issue-url"     // POST IssueURLRequest
+	PathRedeemURL    = "/v1/redeem-url"    // POST RedeemURLRequest
 )
 
 // LaunchRequest asks the daemon to launch the cluster config file at Path.
@@ -128,6 +130,29 @@ type ReleaseResponse struct {
 	Released int64  `json:"released"`
 }
 
+// IssueURLRequest names the object to issue an ocap URL for.
+type IssueURLRequest struct {
+	Kref string `json:"kref"`
+}
+
+// IssueURLResponse carries the ocap URL.
+type IssueURLResponse struct {
+	Kref string `json:"kref"`
+	URL  string `json:"url"`
+}
+
+// RedeemURLRequest carries an ocap URL to redeem.
+type RedeemURLRequest struct {
+	URL string `json:"url"`
+}
+
+// RedeemURLResponse names the object the URL gave: on this kernel the
+// object itself, else this kernel's reference to the other's object.
+type RedeemURLResponse struct {
+	URL  string `json:"url"`
+	Kref string `json:"kref"`
+}
+
 // RestartVatRequest names the vat to restart.
 type RestartVatRequest struct {
 	VatID string `json:"vatId"`
@@ -192,6 +217,9 @@ const (
 	CodeUnknownSubcluster = "UNKNOWN_SUBCLUSTER"        // 404
 	CodeUnknownSystem     = "UNKNOWN_SYSTEM_SUBCLUSTER" // 404: no system subcluster of that name
 	CodeNotHeld           = "NOT_HELD"                  // 409: a release of a kref the host does not hold, or of a subcluster's root
+	CodeNoRemoteComms     = "NO_REMOTE_COMMS"           // 409: an ocap URL asked of a daemon without --remote-listen
+	CodeBadURL            = "BAD_URL"                   // 400: a malformed ocap URL
+	CodeUnknownURL        = "UNKNOWN_URL"               // 404: no object has that URL's token
 	CodeLaunchFailed      = "LAUNCH_FAILED"             // 422: a vat did not start, bootstrap failed, ...
 	CodeUpgradeFailed     = "UPGRADE_FAILED"            // 422: the new code did not build or start (the vat runs its old code)
 	CodeRejected          = "REJECTED"                  // 422: the send's result was rejected
@@ -212,6 +240,9 @@ var httpStatus = map[string]int{
 	CodeUnknownSubcluster: http.StatusNotFound,
 	CodeUnknownSystem:     http.StatusNotFound,
 	CodeNotHeld:           http.StatusConflict,
+	CodeNoRemoteComms:     http.StatusConflict,
+	CodeBadURL:            http.StatusBadRequest,
+	CodeUnknownURL:        http.StatusNotFound,
 	CodeUpgradeFailed:     http.StatusUnprocessableEntity,
 	CodeLaunchFailed:      http.StatusUnprocessableEntity,
 	CodeRejected:          http.StatusUnprocessableEntity,

@@ -127,6 +127,20 @@ func (c *Client) Release(ctx context.Context, kref string) (int64, error) {
 	return out.Released, err
 }
 
+// IssueURL returns an ocap URL for the object kref.
+func (c *Client) IssueURL(ctx context.Context, kref string) (string, error) {
+	var out IssueURLResponse
+	err := c.do(ctx, http.MethodPost, PathIssueURL, IssueURLRequest{Kref: kref}, &out)
+	return out.URL, err
+}
+
+// RedeemURL returns the kref of the object an ocap URL names.
+func (c *Client) RedeemURL(ctx context.Context, url string) (string, error) {
+	var out RedeemURLResponse
+	err := c.do(ctx, http.MethodPost, PathRedeemURL, RedeemURLRequest{URL: url}, &out)
+	return out.Kref, err
+}
+
 // IsRevoked reports whether the object kref was revoked.
 func (c *Client) IsRevoked(ctx context.Context, kref string) (bool, error) {
 	var out RevokeResponse

@@ -80,6 +80,8 @@ func NewServer(opts ServerOptions) *Server {
 		PathTerminate:    {http.MethodPost, s.terminate},
 		PathPingVat:      {http.MethodPost, s.pingVat},
 		PathRevoke:       {http.MethodPost, s.revoke},
+		PathIssueURL:     {http.MethodPost, s.issueURL},
+		PathRedeemURL:    {http.MethodPost, s.redeemURL},
 		PathRevoked:      {http.MethodGet, s.revoked},
 		PathRelease:      {http.MethodPost, s.release},
 		PathRestartVat:   {http.MethodPost, s.restartVat},
@@ -187,6 +189,12 @@ func errorFor(err error) *Error {
 		code = CodeUnknownSubcluster
 	case errors.Is(err, ocap.ErrNotHeld):
 		code = CodeNotHeld
+	case errors.Is(err, ocap.ErrNoRemoteComms):
+		code = CodeNoRemoteComms
+	case errors.Is(err, ocap.ErrBadURL):
+		code = CodeBadURL
+	case errors.Is(err, ocap.ErrUnknownURL):
+		code = CodeUnknownURL
 	case errors.Is(err, ocap.ErrStopped):
 		return errStopping()
 	}
@@ -386,6 +394,33 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) (any, error) {
 	return RevokeResponse{Kref: req.Kref, Revoked: true}, nil
 }
 
+func (s *Server) issueURL(w http.ResponseWriter, r *http.Request) (any, error) {
+	var req IssueURLRequest
+	k, err := s.decode(w, r, &req)
+	if err != nil {
+		return nil, err
+	}
+	url, err := k.IssueURL(r.Context(), req.Kref)
+	if err != nil {
+		return nil, err
+	}
+	s.log.Info("issued an ocap URL", "kref", req.Kref)
+	return IssueURLResponse{Kref: req.Kref, URL: url}, nil
+}
+
+func (s *Server) redeemURL(w http.ResponseWriter, r *http.Request) (any, error) {
+	var req RedeemURLRequest
+	k, err := s.decode(w, r, &req)
+	if err != nil {
+		return nil, err
+	}
+	kref, err := k.RedeemURL(r.Context(), req.URL)
+	if err != nil {
+		return nil, err
+	}
+	return RedeemURLResponse{URL: req.URL, Kref: kref}, nil
+}
+
 func (s *Server) revoked(_ http.ResponseWriter, r *http.Request) (any, error) {
 	kref := r.URL.Query().Get("kref")
 	if kref == "" {
@@ -528,4 +563,9 @@ func need(field, value, hint string) error {
 		return badRequest("missing %q%s", field, hint)
 	}
 	return nil
+}
+
+func (req *IssueURLRequest) check() error { return need("kref", req.Kref, `, like "ko12"`) }
+func (req *RedeemURLRequest) check() error {
+	return need("url", req.URL, `, like "ocap:TOKEN@PEER_ID,HINT"`)
 }

@@ -37,7 +37,14 @@ import (
 // sends them again).
 type Transport interface {
 	Send(peer string, hints []string, frame []byte) error
+	// Hints says where this kernel may be reached now: acknowledgements
+	// carry them, so a peer that only ever dialled in can reach back
+	// after either kernel restarts.
+	Hints() []string
 }
+
+// maxHints bounds the location hints taken from a peer, and their length.
+const maxHints, maxHintLen = 8, 512
 
 // RedeemerService is the kernel service that answers the peers' redeem
 // calls for ocap URLs this kernel issued. Only peers reach it, as o-0.
@@ -55,6 +62,7 @@ const RetransmitInterval = 2 * time.Second
 // frame sent when it was written).
 type wireFrame struct {
 	Seq     int64            `json:"seq,omitempty"`
+	Hints   []string         `json:"hints,omitempty"`
 	Ack     int64            `json:"ack,omitempty"`
 	Sent    int64            `json:"sent,omitempty"`
 	Deliver *wireMessage     `json:"deliver,omitempty"`
@@ -229,7 +237,11 @@ func (r *Router) Receive(peer string, frame []byte) {
 		return
 	}
 	if f.Seq == 0 {
-		_ = r.do(r.ctx, func() error { r.acknowledged(peer, f.Ack, f.Sent); return nil })
+		_ = r.do(r.ctx, func() error {
+			r.acknowledged(peer, f.Ack, f.Sent)
+			r.noteHints(peer, f.Hints)
+			return nil
+		})
 		return
 	}
 	r.obs.Remote("received")
@@ -269,8 +281,25 @@ func (r *Router) Receive(peer string, frame []byte) {
 		return
 	}
 	if t := r.transportNow(); t != nil {
-		b, _ := json.Marshal(wireFrame{Ack: ack, Sent: sent})
+		b, _ := json.Marshal(wireFrame{Ack: ack, Sent: sent, Hints: t.Hints()})
 		_ = t.Send(peer, nil, b)
+	}
+}
+
+// noteHints keeps where a known peer says it may be reached.
+func (r *Router) noteHints(peer string, hints []string) {
+	rec, ok := r.k.RemoteOf(peer)
+	if !ok || len(hints) == 0 {
+		return
+	}
+	hints = hints[:min(len(hints), maxHints)]
+	for _, h := range hints {
+		if len(h) > maxHintLen {
+			return
+		}
+	}
+	if !slices.Equal(hints, rec.Hints) {
+		r.k.SetRemoteHints(rec, hints)
 	}
 }
 

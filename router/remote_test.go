@@ -73,6 +73,8 @@ type link struct {
 	self string
 }
 
+func (l *link) Hints() []string { return []string{"/memory/" + l.self} }
+
 func (l *link) Send(peer string, _ []string, frame []byte) error {
 	l.n.mu.Lock()
 	defer l.n.mu.Unlock()

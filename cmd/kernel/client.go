@@ -51,6 +51,10 @@ func init() {
 		"kernel revoke ko3", 1, 1, noFlags(revokeVerb))
 	clientVerb("release", "KREF", "drop the references the host was handed to KREF (by launches and sends), so it can be collected; prints {kref, released}",
 		"kernel release ko7", 1, 1, noFlags(releaseVerb))
+	clientVerb("issue-url", "KREF", "issue an ocap URL for the object KREF: any kernel that redeems it reaches the object (needs serve --remote-listen); prints the URL as a JSON string",
+		"kernel issue-url ko3", 1, 1, noFlags(issueURLVerb))
+	clientVerb("redeem-url", "URL", "redeem an ocap URL: prints the kref of the object it names, as a JSON string (on another kernel: this kernel's reference to it)",
+		`kernel redeem-url "ocap:TOKEN@PEER_ID,/ip4/127.0.0.1/tcp/4001"`, 1, 1, noFlags(redeemURLVerb))
 	clientVerb("revoked", "KREF", "print true if the object KREF was revoked, else false",
 		"kernel revoked ko3", 1, 1, noFlags(revokedVerb))
 	clientVerb("restart-vat", "VAT_ID", "restart a vat in a fresh worker from its baggage; its root keeps its kref, its other non-durable objects are gone",
@@ -274,6 +278,12 @@ var (
 	releaseVerb = callVerb(func(ctx context.Context, c *control.Client, kref string) (any, error) {
 		n, err := c.Release(ctx, kref)
 		return control.ReleaseResponse{Kref: kref, Released: n}, err
+	})
+	issueURLVerb = callVerb(func(ctx context.Context, c *control.Client, kref string) (any, error) {
+		return c.IssueURL(ctx, kref)
+	})
+	redeemURLVerb = callVerb(func(ctx context.Context, c *control.Client, url string) (any, error) {
+		return c.RedeemURL(ctx, url)
 	})
 	revokedVerb = callVerb(func(ctx context.Context, c *control.Client, kref string) (any, error) {
 		return c.IsRevoked(ctx, kref)

@@ -39,9 +39,9 @@ const defaultSpares = 2
 
 func init() {
 	verbs["serve"] = verb{
-		usage:   "serve [--db URL] [--socket PATH] [--system NAME=cluster.json ...] [--prune-system] [--metrics-addr ADDR] [--spare-workers N] [--delivery-timeout DURATION] [--limit NAME=VALUE ...] [--worker-memory SIZE] [--log-level LEVEL] [--log-format text|json]",
+		usage:   "serve [--db URL] [--socket PATH] [--system NAME=cluster.json ...] [--prune-system] [--metrics-addr ADDR] [--spare-workers N] [--delivery-timeout DURATION] [--limit NAME=VALUE ...] [--worker-memory SIZE] [--remote-listen MULTIADDR ...] [--remote-peer MULTIADDR ...] [--remote-relay MULTIADDR ...] [--log-level LEVEL] [--log-format text|json]",
 		summary: "run the kernel as a daemon, managed through its control API on a unix socket",
-		details: pruneHelp + "\n\n" + deliveryTimeoutHelp + "\n\n" + limitsHelp + "\n\n" + workerMemoryHelp,
+		details: pruneHelp + "\n\n" + deliveryTimeoutHelp + "\n\n" + limitsHelp + "\n\n" + workerMemoryHelp + "\n\n" + remoteHelp,
 		example: "kernel serve --db sqlite:///tmp/ocap.db --socket /tmp/ocap.sock --system hello=testdata/clusters/hello.json",
 		make:    serveCommand,
 	}
@@ -55,6 +55,7 @@ type serveFlags struct {
 	spares                                                int
 	prune                                                 bool
 	limits                                                []string
+	remoteListen, remotePeers, remoteRelays               []string
 }
 
 func serveCommand(_ verb, out streams) *cobra.Command {
@@ -70,6 +71,9 @@ func serveCommand(_ verb, out streams) *cobra.Command {
 	deliveryTimeoutFlag(fs, &f.timeout)
 	fs.StringArrayVar(&f.limits, "limit", nil, "a per-vat limit `NAME=VALUE` (repeatable; names and defaults below)")
 	fs.StringVar(&f.workerMemory, "worker-memory", bytesize.Format(platform.DefaultMemoryLimit), "each vat worker's memory cap, a `SIZE` such as 512MiB, or none")
+	fs.StringArrayVar(&f.remoteListen, "remote-listen", nil, "turn remote comms on, listening on `MULTIADDR` such as /ip4/0.0.0.0/tcp/4001 (repeatable)")
+	fs.StringArrayVar(&f.remotePeers, "remote-peer", nil, "a peer kernel's `MULTIADDR` ending in /p2p/PEER_ID, dialled when needed; turns remote comms on (repeatable)")
+	fs.StringArrayVar(&f.remoteRelays, "remote-relay", nil, "a relay `MULTIADDR` this kernel may be reached through, put in the URLs it issues (repeatable)")
 	logFlags(fs, &f.logLevel, &f.logFormat, "info")
 	c.RunE = func(c *cobra.Command, _ []string) error {
 		private := !c.Flags().Changed("socket") && os.Getenv("OCAP_SOCKET") == "" && os.Getenv("XDG_RUNTIME_DIR") == ""
@@ -138,6 +142,7 @@ func serve(f serveFlags, private bool, stderr io.Writer) error {
 		limits:  limits,
 		memory:  memory,
 		stopped: make(chan struct{}),
+		remote:  remoteOptions(f),
 	}
 	for _, s := range systems {
 		d.systems = append(d.systems, s.SystemSubclusterConfig)
@@ -181,7 +186,8 @@ type daemon struct {
 	socket  string
 	dbURL   string
 	systems []ocap.SystemSubclusterConfig
-	metrics *metricsServer // nil without --metrics-addr
+	metrics *metricsServer           // nil without --metrics-addr
+	remote  *ocap.RemoteCommsOptions // nil without remote comms
 
 	stopOnce sync.Once
 	stopped  chan struct{} // closed by the first stop request or signal
@@ -297,6 +303,7 @@ func (d *daemon) makeKernel(launcher platform.Launcher, db store.Store) (*ocap.K
 			DeliveryTimeout:        d.timeout,
 			Limits:                 d.limits.vat,
 			WorkerMemoryLimit:      d.memory,
+			RemoteComms:            d.remote,
 		})
 		done <- made{k, err}
 	}()
@@ -330,4 +337,23 @@ func (d *daemon) closeHTTP(hs *http.Server) {
 		d.log.Warn("closing the control API", "error", err)
 	}
 	_ = hs.Close()
+}
+
+// remoteHelp documents the remote comms flags in 'serve --help'.
+const remoteHelp = `Remote comms (--remote-listen, --remote-peer, or $OCAP_REMOTE_MNEMONIC) connect
+this kernel to kernels on other machines over libp2p: the kernel gets a peer
+ID, kept in its store, and 'kernel issue-url KREF' / 'kernel redeem-url URL'
+(and the ocapURLIssuerService / ocapURLRedemptionService kernel services)
+hand objects across. $OCAP_REMOTE_MNEMONIC, a BIP39 mnemonic, derives the
+peer ID instead of a random key; a store that already has another identity
+refuses it.`
+
+// remoteOptions are the remote comms options of the flags; nil when they
+// do not turn remote comms on.
+func remoteOptions(f serveFlags) *ocap.RemoteCommsOptions {
+	mnemonic := os.Getenv("OCAP_REMOTE_MNEMONIC")
+	if len(f.remoteListen) == 0 && len(f.remotePeers) == 0 && mnemonic == "" {
+		return nil
+	}
+	return &ocap.RemoteCommsOptions{ListenAddrs: f.remoteListen, KnownPeers: f.remotePeers, Relays: f.remoteRelays, Mnemonic: mnemonic}
 }
