@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
-	"time"
 
 	"github.com/ocapgo/ocap/marshal"
 	"github.com/ocapgo/ocap/remote"
@@ -14,44 +13,17 @@ import (
 )
 
 // RemoteCommsOptions connect a kernel to kernels on other machines over
-// libp2p (TCP, Noise, yamux). Every field but one is optional: a kernel
-// with remote comms and no ListenAddrs dials out only.
+// libp2p (TCP, Noise, yamux). Every field is optional: a kernel with
+// remote comms and no ListenAddrs dials out only.
 type RemoteCommsOptions struct {
-	// ListenAddrs are the multiaddrs to listen on, e.g.
-	// "/ip4/0.0.0.0/tcp/4001". Defaults to none (dial out only).
-	ListenAddrs []string
-	// KnownPeers are full multiaddrs (ending in /p2p/<peer ID>) of
-	// kernels to find without a hint. Defaults to none.
-	KnownPeers []string
-	// Relays are relay multiaddrs this kernel may be reached through;
-	// they go into the URLs it issues as location hints. Defaults to none.
-	Relays []string
+	// Network: listen addresses, known peers, relays and limits, each
+	// with its default (see remote.Network).
+	remote.Network
 	// Mnemonic, a BIP39 English mnemonic, derives the kernel's key pair
-	// (so its peer ID) instead of a random one. Refused if the store
-	// already has another identity. Defaults to none: a key made on first
-	// start and kept in the store.
+	// (so its peer ID) instead of a random one, as the JavaScript kernel
+	// derives it. Refused if the store already has another identity.
+	// Defaults to none: a key made on first start and kept in the store.
 	Mnemonic string
-	// MaxMessageSize bounds one frame, either way. Defaults to 1 MiB.
-	MaxMessageSize int
-	// MaxQueue bounds the frames waiting to be written to one peer.
-	// Defaults to 200.
-	MaxQueue int
-	// MessagesPerSecond bounds the frames taken from one peer. Defaults
-	// to 100.
-	MessagesPerSecond int
-	// MaxConnections bounds concurrent connections. Defaults to 100.
-	MaxConnections int
-	// ReconnectBackoff is the first wait after a failed dial, doubling up
-	// to MaxReconnectBackoff. Defaults to 500ms and 30s.
-	ReconnectBackoff    time.Duration
-	MaxReconnectBackoff time.Duration
-	// MaxReconnectAttempts bounds the dials of an unreachable peer before
-	// its waiting frames are dropped (the kernel sends them again later).
-	// Defaults to 0: unbounded.
-	MaxReconnectAttempts int
-	// StalePeerTimeout: a peer without traffic for this long loses its
-	// connection state (not its references). Defaults to 1h.
-	StalePeerTimeout time.Duration
 }
 
 // RemoteComms is the state of kernel-to-kernel networking: "disconnected"
@@ -104,11 +76,7 @@ func (k *Kernel) startRemoteComms(ctx context.Context) error {
 	}
 	// The node lives until Stop, not as long as the ctx of Make.
 	node, err := remote.Start(context.WithoutCancel(ctx), remote.Options{
-		Key: key, ListenAddrs: o.ListenAddrs, KnownPeers: o.KnownPeers, Relays: o.Relays,
-		MaxMessageSize: o.MaxMessageSize, MaxQueue: o.MaxQueue, MessagesPerSecond: o.MessagesPerSecond,
-		MaxConnections: o.MaxConnections, ReconnectBackoff: o.ReconnectBackoff, MaxReconnectBackoff: o.MaxReconnectBackoff,
-		MaxReconnectAttempts: o.MaxReconnectAttempts, StalePeerTimeout: o.StalePeerTimeout,
-		Logger: k.log.Named("remote"), Observer: observer,
+		Key: key, Network: o.Network, Logger: k.log.Named("remote"), Observer: observer,
 	}, k.r)
 	if err != nil {
 		return fmt.Errorf("starting remote comms: %w", err)

@@ -20,8 +20,8 @@ import (
 
 func TestSendArrivesInOrder(t *testing.T) {
 	t.Parallel()
-	a := start(t, Options{MaxQueue: 1000})
-	b := start(t, Options{MessagesPerSecond: 1_000_000})
+	a := start(t, Options{Network: Network{MaxQueue: 1000}})
+	b := start(t, Options{Network: Network{MessagesPerSecond: 1_000_000}})
 	const frames = 1000
 	for i := range frames {
 		if err := a.Send(b.ID(), b.Addrs(), frame(i)); err != nil {
@@ -47,7 +47,7 @@ func TestSendArrivesInOrder(t *testing.T) {
 
 func TestSendRefusesWhatItCannotTake(t *testing.T) {
 	t.Parallel()
-	a := start(t, Options{MaxMessageSize: 1024, MaxQueue: 2, ListenAddrs: []string{}})
+	a := start(t, Options{Network: Network{MaxMessageSize: 1024, MaxQueue: 2, ListenAddrs: []string{}}})
 	key, _ := NewKey()
 	nowhere, _ := PeerID(key)
 
@@ -106,7 +106,7 @@ func addrInfo(t *testing.T, n *testNode) peer.AddrInfo {
 func TestOversizedFrameResetsStream(t *testing.T) {
 	t.Parallel()
 	a := start(t, Options{})
-	b := start(t, Options{MaxMessageSize: 1024})
+	b := start(t, Options{Network: Network{MaxMessageSize: 1024}})
 	raw := rawHost(t)
 	ctx := context.Background()
 	if err := raw.Connect(ctx, addrInfo(t, b)); err != nil {
@@ -136,8 +136,8 @@ func TestOversizedFrameResetsStream(t *testing.T) {
 
 func TestInboundRateLimit(t *testing.T) {
 	t.Parallel()
-	a := start(t, Options{MaxQueue: 100})
-	b := start(t, Options{MessagesPerSecond: 5})
+	a := start(t, Options{Network: Network{MaxQueue: 100}})
+	b := start(t, Options{Network: Network{MessagesPerSecond: 5}})
 	const frames = 100
 	for i := range frames {
 		if err := a.Send(b.ID(), b.Addrs(), frame(i)); err != nil {
@@ -164,8 +164,8 @@ func TestInboundRateLimit(t *testing.T) {
 func TestMaxConnections(t *testing.T) {
 	t.Parallel()
 	a := start(t, Options{})
-	b := start(t, Options{MaxConnections: 1})
-	c := start(t, Options{MaxReconnectAttempts: 1})
+	b := start(t, Options{Network: Network{MaxConnections: 1}})
+	c := start(t, Options{Network: Network{MaxReconnectAttempts: 1}})
 	if err := a.Send(b.ID(), b.Addrs(), frame(0)); err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +185,7 @@ func TestMaxConnections(t *testing.T) {
 
 func TestReconnectToRestartedPeer(t *testing.T) {
 	t.Parallel()
-	a := start(t, Options{ReconnectBackoff: 10 * time.Millisecond})
+	a := start(t, Options{Network: Network{ReconnectBackoff: 10 * time.Millisecond}})
 	b1 := start(t, Options{})
 	if err := a.Send(b1.ID(), b1.Addrs(), frame(0)); err != nil {
 		t.Fatal(err)
@@ -213,7 +213,7 @@ func TestReconnectToRestartedPeer(t *testing.T) {
 
 func TestGiveUpAfterMaxReconnectAttempts(t *testing.T) {
 	t.Parallel()
-	a := start(t, Options{MaxReconnectAttempts: 2, ReconnectBackoff: time.Millisecond})
+	a := start(t, Options{Network: Network{MaxReconnectAttempts: 2, ReconnectBackoff: time.Millisecond}})
 	gone := start(t, Options{})
 	addrs := gone.Addrs()
 	gone.Close()
@@ -232,7 +232,7 @@ func TestGiveUpAfterMaxReconnectAttempts(t *testing.T) {
 
 func TestStalePeerLosesItsWriter(t *testing.T) {
 	t.Parallel()
-	a := start(t, Options{StalePeerTimeout: 50 * time.Millisecond})
+	a := start(t, Options{Network: Network{StalePeerTimeout: 50 * time.Millisecond}})
 	b := start(t, Options{})
 	if err := a.Send(b.ID(), b.Addrs(), frame(0)); err != nil {
 		t.Fatal(err)
@@ -311,10 +311,10 @@ func TestStartRefusesBadOptions(t *testing.T) {
 	}{
 		{Options{}, "no key"},
 		{Options{Key: []byte("junk")}, "not a marshalled libp2p private key"},
-		{Options{Key: key, ListenAddrs: []string{"tcp:1"}}, `listen address "tcp:1"`},
-		{Options{Key: key, KnownPeers: []string{"/ip4/1.2.3.4/tcp/1"}}, `known peer "/ip4/1.2.3.4/tcp/1"`},
-		{Options{Key: key, Relays: []string{"relay"}}, `relay "relay"`},
-		{Options{Key: key, MaxQueue: -1}, "MaxQueue is -1"},
+		{Options{Key: key, Network: Network{ListenAddrs: []string{"tcp:1"}}}, `listen address "tcp:1"`},
+		{Options{Key: key, Network: Network{KnownPeers: []string{"/ip4/1.2.3.4/tcp/1"}}}, `known peer "/ip4/1.2.3.4/tcp/1"`},
+		{Options{Key: key, Network: Network{Relays: []string{"relay"}}}, `relay "relay"`},
+		{Options{Key: key, Network: Network{MaxQueue: -1}}, "MaxQueue is -1"},
 	} {
 		n, err := Start(context.Background(), tc.opts, newRecorder())
 		if err == nil {
@@ -334,13 +334,13 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	ctx, cancel := context.WithCancel(context.Background())
 	key, _ := NewKey()
-	a, err := Start(context.Background(), Options{Key: key, ListenAddrs: []string{"/ip4/127.0.0.1/tcp/0"}}, newRecorder())
+	a, err := Start(context.Background(), Options{Key: key, Network: Network{ListenAddrs: []string{"/ip4/127.0.0.1/tcp/0"}}}, newRecorder())
 	if err != nil {
 		t.Fatal(err)
 	}
 	key, _ = NewKey()
 	rb := newRecorder()
-	b, err := Start(ctx, Options{Key: key, ListenAddrs: []string{"/ip4/127.0.0.1/tcp/0"}}, rb)
+	b, err := Start(ctx, Options{Key: key, Network: Network{ListenAddrs: []string{"/ip4/127.0.0.1/tcp/0"}}}, rb)
 	if err != nil {
 		t.Fatal(err)
 	}

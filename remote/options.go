@@ -15,6 +15,18 @@ type Options struct {
 	// (ed25519): see NewKey and KeyFromMnemonic. It is the node's identity,
 	// so the kernel keeps it across restarts. Required.
 	Key []byte
+	Network
+	// Logger gets connection events and refusals. Defaults to
+	// hclog.NewNullLogger().
+	Logger hclog.Logger
+	// Observer is told of frames sent, received and refused, for metrics.
+	// Defaults to one that does nothing.
+	Observer Observer
+}
+
+// Network is where a node listens and whom it knows, and the limits it
+// keeps: the settings a kernel's operator chooses.
+type Network struct {
 	// ListenAddrs are the multiaddrs to listen on, e.g. /ip4/0.0.0.0/tcp/4001.
 	// Defaults to none: the node only dials out.
 	ListenAddrs []string
@@ -53,12 +65,6 @@ type Options struct {
 	// kernel that once talked to many peers does not keep a goroutine for
 	// each. Defaults to 1h.
 	StalePeerTimeout time.Duration
-	// Logger gets connection events and refusals. Defaults to
-	// hclog.NewNullLogger().
-	Logger hclog.Logger
-	// Observer is told of frames sent, received and refused, for metrics.
-	// Defaults to one that does nothing.
-	Observer Observer
 }
 
 // Observer sees what the layer does, for metrics. Its methods are called

@@ -28,7 +28,7 @@ func TestSendThroughRelay(t *testing.T) {
 	relayAddr := relay.Addrs()[0].String() + "/p2p/" + relay.ID().String()
 
 	// B listens nowhere: it can be reached only through the relay.
-	b := start(t, Options{Relays: []string{relayAddr}, ListenAddrs: []string{}})
+	b := start(t, Options{Network: Network{Relays: []string{relayAddr}, ListenAddrs: []string{}}})
 	hints := b.Hints()
 	if want := relayAddr + "/p2p-circuit/p2p/" + b.ID(); len(hints) != 1 || hints[0] != want {
 		t.Fatalf("B's hints are %v, want [%s]", hints, want)

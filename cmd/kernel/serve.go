@@ -22,6 +22,7 @@ import (
 	"github.com/ocapgo/ocap/control"
 	"github.com/ocapgo/ocap/internal/bytesize"
 	"github.com/ocapgo/ocap/platform"
+	"github.com/ocapgo/ocap/remote"
 	"github.com/ocapgo/ocap/store"
 )
 
@@ -355,5 +356,5 @@ func remoteOptions(f serveFlags) *ocap.RemoteCommsOptions {
 	if len(f.remoteListen) == 0 && len(f.remotePeers) == 0 && mnemonic == "" {
 		return nil
 	}
-	return &ocap.RemoteCommsOptions{ListenAddrs: f.remoteListen, KnownPeers: f.remotePeers, Relays: f.remoteRelays, Mnemonic: mnemonic}
+	return &ocap.RemoteCommsOptions{Network: remote.Network{ListenAddrs: f.remoteListen, KnownPeers: f.remotePeers, Relays: f.remoteRelays}, Mnemonic: mnemonic}
 }
