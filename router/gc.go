@@ -92,10 +92,10 @@ func (r *Router) freeObject(ko string) {
 	if refs.Reachable > 0 {
 		return
 	}
-	if isRemote(owner) {
+	_, gone := r.k.ObjectGone(ko)
+	if isRemote(owner) && !gone {
 		return // peers are not told of drops: what they export stays
 	}
-	_, gone := r.k.ObjectGone(ko)
 	if _, live := r.vat(owner); !gone && live {
 		if r.k.Reachable(owner, ko) {
 			r.gcActions.add(owner, keeper.DropExports, ko)

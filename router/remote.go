@@ -62,6 +62,7 @@ const RetransmitInterval = 2 * time.Second
 // frame sent when it was written).
 type wireFrame struct {
 	Seq     int64            `json:"seq,omitempty"`
+	Inc     string           `json:"inc,omitempty"`
 	Hints   []string         `json:"hints,omitempty"`
 	Ack     int64            `json:"ack,omitempty"`
 	Sent    int64            `json:"sent,omitempty"`
@@ -125,6 +126,11 @@ func fromWire(cd wireCapData) *workerpb.CapData {
 func (r *Router) StartRemote(ctx context.Context, t Transport) error {
 	err := r.do(ctx, func() error {
 		r.redeemer = r.registerService(RedeemerService, r.redeemerHandler, true)
+		r.incarnation = r.k.Incarnation(func() string {
+			b := make([]byte, 16)
+			_, _ = rand.Read(b)
+			return base64.RawURLEncoding.EncodeToString(b)
+		})
 		return nil
 	})
 	if err != nil {
@@ -154,9 +160,51 @@ func (r *Router) endpoint(peer string, hints []string) *keeper.Remote {
 		return rec
 	}
 	if len(hints) > 0 && !slices.Equal(hints, rec.Hints) {
-		r.k.SetRemoteHints(rec, hints)
+		rec.Hints = hints
+		r.k.SetRemote(rec)
 	}
 	return rec
+}
+
+// checkIncarnation compares the incarnation a frame of rec's peer names
+// with the one known: another one means the peer lost its state, so
+// everything the kernel holds of it ends now, with an error saying so,
+// rather than waiting for answers that will never come.
+func (r *Router) checkIncarnation(rec *keeper.Remote, inc string) {
+	switch {
+	case inc == "" || inc == rec.Incarnation:
+		return
+	case rec.Incarnation != "":
+		r.resetEndpoint(rec)
+	}
+	rec.Incarnation = inc
+	r.k.SetRemote(rec)
+}
+
+// resetEndpoint ends what the kernel holds of a peer that lost its
+// state: its objects are gone, the promises it decides reject, the frames
+// exchanged with it are forgotten.
+func (r *Router) resetEndpoint(rec *keeper.Remote) {
+	why := fmt.Sprintf("kernel %s lost its state (it came back with a new store)", rec.Peer)
+	r.log.Warn("a peer kernel lost its state; its objects and promises end here", "peer", rec.Peer, "endpoint", rec.ID)
+	for _, e := range r.k.CList(rec.ID) {
+		kind, theirs, _ := parseVref(e.Vref)
+		switch {
+		case kind == 'o' && theirs:
+			if _, gone := r.k.ObjectGone(e.Kref); !gone {
+				r.k.SetObjectGone(e.Kref, fmt.Sprintf("[KERNEL:%s] object %s no longer exists: %s", CodeObjectDeleted, e.Kref, why))
+			}
+		case kind == 'p':
+			if p, ok := r.promise(e.Kref); ok && p.State == unresolved && p.Decider == rec.ID {
+				r.resolve(e.Kref, true, kernelError("", "%s", why))
+			}
+		}
+		r.k.CListDrop(rec.ID, e.Vref, e.Kref)
+	}
+	r.k.ResetRemote(rec.ID)
+	if r.redeemer != "" {
+		r.k.CListAdd(rec.ID, "o-0", r.redeemer)
+	}
 }
 
 // deliverRemote writes a message or notify for endpoint ep to its outbox;
@@ -167,7 +215,7 @@ func (r *Router) deliverRemote(ep string, d *workerpb.Delivery) error {
 	if !ok {
 		return fmt.Errorf("no remote kernel %s", ep)
 	}
-	f := wireFrame{Ack: r.k.LastReceived(ep)}
+	f := wireFrame{Ack: r.k.LastReceived(ep), Inc: r.incarnation}
 	var slots []string
 	switch k := d.Kind.(type) {
 	case *workerpb.Delivery_Message:
@@ -238,6 +286,9 @@ func (r *Router) Receive(peer string, frame []byte) {
 	}
 	if f.Seq == 0 {
 		_ = r.do(r.ctx, func() error {
+			if rec, ok := r.k.RemoteOf(peer); ok {
+				r.checkIncarnation(rec, f.Inc)
+			}
 			r.acknowledged(peer, f.Ack, f.Sent)
 			r.noteHints(peer, f.Hints)
 			return nil
@@ -248,7 +299,9 @@ func (r *Router) Receive(peer string, frame []byte) {
 	var ack, sent int64
 	var illegalErr error
 	err := r.do(r.ctx, func() error {
-		ep := r.endpoint(peer, nil).ID
+		rec := r.endpoint(peer, nil)
+		r.checkIncarnation(rec, f.Inc)
+		ep := rec.ID
 		last := r.k.LastReceived(ep)
 		ack, sent = last, r.k.LastSent(ep)
 		if f.Seq != last+1 {
@@ -269,7 +322,9 @@ func (r *Router) Receive(peer string, frame []byte) {
 		r.log.Warn("refused a frame from a remote kernel", "peer", peer, "seq", f.Seq, "error", illegalErr)
 		r.obs.Remote("refused")
 		err = r.do(r.ctx, func() error {
-			ep := r.endpoint(peer, nil).ID
+			rec := r.endpoint(peer, nil)
+			r.checkIncarnation(rec, f.Inc)
+			ep := rec.ID
 			if r.k.LastReceived(ep) == f.Seq-1 {
 				r.k.SetLastReceived(ep, f.Seq)
 			}
@@ -277,11 +332,13 @@ func (r *Router) Receive(peer string, frame []byte) {
 			return nil
 		})
 	}
-	if err != nil || ack == 0 {
+	if err != nil {
 		return
 	}
+	// Acknowledged even when nothing was taken: the peer learns this
+	// kernel's incarnation, so a peer that lost its state is found out.
 	if t := r.transportNow(); t != nil {
-		b, _ := json.Marshal(wireFrame{Ack: ack, Sent: sent, Hints: t.Hints()})
+		b, _ := json.Marshal(wireFrame{Ack: ack, Sent: sent, Hints: t.Hints(), Inc: r.incarnation})
 		_ = t.Send(peer, nil, b)
 	}
 }
@@ -299,7 +356,8 @@ func (r *Router) noteHints(peer string, hints []string) {
 		}
 	}
 	if !slices.Equal(hints, rec.Hints) {
-		r.k.SetRemoteHints(rec, hints)
+		rec.Hints = hints
+		r.k.SetRemote(rec)
 	}
 }
 

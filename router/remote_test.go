@@ -252,3 +252,41 @@ func checkCounts(t *testing.T, hs ...*harness) {
 		}
 	}
 }
+
+// A peer that comes back over a new store (its state lost, its peer ID
+// kept) is found out at its first frame: what the kernel held of it
+// rejects, saying so, instead of waiting for ever, and the two kernels
+// carry on afresh.
+func TestRemotePeerThatLostItsState(t *testing.T) {
+	t.Parallel()
+	k := newTwoKernels(t)
+	bobToken, err := k.b.r.IssueURLToken(k.b.ctx, k.bob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	redeemer, err := k.a.r.PeerRedeemer(k.a.ctx, "peerB", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobOnA := refOf(t, k.a.mustCall(redeemer, "redeem", bobToken))
+	if got := k.a.mustCall(bobOnA, "hello"); got != "bob says hello" {
+		t.Fatalf("A calling bob: %#v", got)
+	}
+	if err := k.b.r.Stop(k.b.ctx); err != nil {
+		t.Fatal(err)
+	}
+	fresh := newHarness(t)
+	k.net.attach(t, fresh, "peerB")
+	k.a.rejects(bobOnA, "hello", nil, "kernel peerB lost its state")
+	k.a.rejects(bobOnA, "hello", nil, "no longer exists", "kernel peerB lost its state")
+	// The new B redeems A's URL afresh and calls through.
+	redeemerOfA, err := fresh.r.PeerRedeemer(fresh.ctx, "peerA", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aliceOnNewB := refOf(t, fresh.mustCall(redeemerOfA, "redeem", k.aToken))
+	if got := fresh.mustCall(aliceOnNewB, "hello"); got != "alice says hello" {
+		t.Fatalf("the new B calling alice: %#v", got)
+	}
+	checkCounts(t, k.a, fresh)
+}

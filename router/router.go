@@ -118,8 +118,9 @@ type Router struct {
 	issued     atomic.Pointer[issued]
 	// Remote comms (remote.go): the redeemer's kref, once started, and
 	// what carries frames to peers.
-	redeemer  string
-	transport atomic.Pointer[Transport]
+	redeemer    string
+	incarnation string
+	transport   atomic.Pointer[Transport]
 
 	// killing counts workers being killed off the loop; Stop waits for them.
 	killing sync.WaitGroup

@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -28,6 +29,9 @@ type Remote struct {
 	ID    string   `json:"-"`
 	Peer  string   `json:"peer"`
 	Hints []string `json:"hints,omitempty"`
+	// Incarnation is the peer's store's: another one means the peer
+	// lost its state.
+	Incarnation string `json:"incarnation,omitempty"`
 }
 
 func remoteKey(ep string) string { return "rmt." + ep }
@@ -67,10 +71,17 @@ func (k *Keeper) NewRemote(peer string, hints []string) *Remote {
 	return rec
 }
 
-// SetRemoteHints replaces where endpoint ep's peer may be reached.
-func (k *Keeper) SetRemoteHints(rec *Remote, hints []string) {
-	rec.Hints = hints
-	k.setJSON(remoteKey(rec.ID), rec)
+// SetRemote writes an endpoint's record.
+func (k *Keeper) SetRemote(rec *Remote) { k.setJSON(remoteKey(rec.ID), rec) }
+
+// ResetRemote forgets the frames exchanged with ep: its outbox, its
+// counters and its retiring promises (its c-list is the router's).
+func (k *Keeper) ResetRemote(ep string) {
+	k.Retire(ep, math.MaxInt64)
+	k.delPrefix("rmtout." + ep + ".")
+	for _, key := range []string{"rmtseq.", "rmtack.", "rmtin."} {
+		k.del(key + ep)
+	}
 }
 
 // Remotes lists every endpoint.
@@ -193,6 +204,18 @@ func (k *Keeper) IssueURLToken(kref, token string) {
 
 // URLTarget returns the object token names.
 func (k *Keeper) URLTarget(token string) (string, bool) { return k.get(urlKey(token)) }
+
+// Incarnation returns this store's incarnation, made on first use: a
+// kernel restarted over the same store is the same incarnation to its
+// peers, one over a new store (even with the same key) is not.
+func (k *Keeper) Incarnation(make func() string) string {
+	inc, ok := k.get("kernel.incarnation")
+	if !ok {
+		inc = make()
+		k.set("kernel.incarnation", inc)
+	}
+	return inc
+}
 
 // RemoteKey returns this kernel's stored private key.
 func (k *Keeper) RemoteKey() (string, bool) { return k.get("kernel.remoteKey") }
