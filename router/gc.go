@@ -93,10 +93,7 @@ func (r *Router) freeObject(ko string) {
 		return
 	}
 	_, gone := r.k.ObjectGone(ko)
-	if isRemote(owner) && !gone {
-		return // peers are not told of drops: what they export stays
-	}
-	if _, live := r.vat(owner); !gone && live {
+	if !gone && r.ownerLive(owner) {
 		if r.k.Reachable(owner, ko) {
 			r.gcActions.add(owner, keeper.DropExports, ko)
 		}
@@ -108,6 +105,16 @@ func (r *Router) freeObject(ko string) {
 	// Its owner is gone (or is the kernel, whose io channels and services
 	// are held by their tables while they answer): nobody will use it.
 	r.retireObject(ko, refs.Recognizable > 0)
+}
+
+// ownerLive says whether owner is a running vat or a known peer kernel.
+func (r *Router) ownerLive(owner string) bool {
+	if isRemote(owner) {
+		_, ok := r.k.Remote(owner)
+		return ok
+	}
+	_, ok := r.vat(owner)
+	return ok
 }
 
 // retireObject deletes ko; the vats that can still recognize it are told.
@@ -125,7 +132,7 @@ func (r *Router) retireObject(ko string, recognized bool) {
 // processGC delivers one batch of the GC queue, keeping only the krefs
 // the batch still applies to.
 func (r *Router) processGC(a keeper.GCAction) error {
-	if _, ok := r.workers[a.Vat]; !ok {
+	if _, ok := r.workers[a.Vat]; !ok && !isRemote(a.Vat) {
 		return nil // a vat that is gone has nothing to collect
 	}
 	var vrefs []string

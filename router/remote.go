@@ -68,6 +68,14 @@ type wireFrame struct {
 	Sent    int64            `json:"sent,omitempty"`
 	Deliver *wireMessage     `json:"deliver,omitempty"`
 	Notify  []wireResolution `json:"notify,omitempty"`
+	GC      *wireGC          `json:"gc,omitempty"`
+}
+
+// wireGC tells a peer that the sender dropped (dropExports) or can no
+// longer even recognize (retireExports) objects the peer exported to it.
+type wireGC struct {
+	Kind  string   `json:"kind"`
+	Vrefs []string `json:"vrefs"`
 }
 
 type wireMessage struct {
@@ -227,8 +235,12 @@ func (r *Router) deliverRemote(ep string, d *workerpb.Delivery) error {
 			f.Notify = append(f.Notify, wireResolution{Vref: res.Vref, Rejected: res.Rejected, Data: toWire(res.Data)})
 			slots = append(slots, res.Data.GetSlots()...)
 		}
+	case *workerpb.Delivery_DropExports:
+		f.GC = &wireGC{Kind: keeper.DropExports, Vrefs: k.DropExports.GetVrefs()}
+	case *workerpb.Delivery_RetireExports:
+		f.GC = &wireGC{Kind: keeper.RetireExports, Vrefs: k.RetireExports.GetVrefs()}
 	default:
-		return nil // peers are not told of garbage collection
+		return nil // a peer keeps what it imported until it drops it
 	}
 	for _, vref := range slots {
 		if strings.HasPrefix(vref, "p-") {
@@ -242,6 +254,11 @@ func (r *Router) deliverRemote(ep string, d *workerpb.Delivery) error {
 		b, _ := json.Marshal(f)
 		return b
 	})
+	for _, vref := range slots {
+		if strings.HasPrefix(vref, "o-") {
+			r.k.SetMentioned(ep, vref, seq)
+		}
+	}
 	for _, res := range f.Notify {
 		if kp, ok := r.k.KrefOf(ep, res.Vref); ok {
 			r.k.CListDrop(ep, res.Vref, kp)
@@ -374,6 +391,9 @@ func (r *Router) takeIn(ep string, f *wireFrame) error {
 			}
 		}
 	}
+	if g := f.GC; g != nil {
+		return r.takeGC(ep, g, f.Ack)
+	}
 	if len(f.Notify) > 0 {
 		res := &workerpb.Resolve{}
 		for _, n := range f.Notify {
@@ -382,6 +402,30 @@ func (r *Router) takeIn(ep string, f *wireFrame) error {
 		return r.syscallResolve(ep, res)
 	}
 	return nil
+}
+
+// takeGC applies a peer's drop or retirement of objects this kernel
+// exported to it, as the endpoint's dropImports or retireImports. One that
+// this kernel handed the peer again in a frame the peer had not taken in
+// when it decided (after ack) is skipped: the peer holds it again, and
+// will say so again when it lets go.
+func (r *Router) takeGC(ep string, g *wireGC, ack int64) error {
+	kind := map[string]string{keeper.DropExports: "dropImports", keeper.RetireExports: "retireImports"}[g.Kind]
+	if kind == "" {
+		return illegal("remote kernel %s sent garbage collection of unknown kind %q", ep, g.Kind)
+	}
+	var vrefs []string
+	for _, v := range g.Vrefs {
+		vref := flip(v)
+		if r.k.Mentioned(ep, vref) > ack {
+			continue
+		}
+		if kind == "retireImports" {
+			r.k.ForgetMentioned(ep, vref)
+		}
+		vrefs = append(vrefs, vref)
+	}
+	return r.gcSyscall(ep, kind, vrefs)
 }
 
 // acknowledged applies peer's acknowledgement of the frames up to ack,

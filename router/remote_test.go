@@ -1,6 +1,7 @@
 package router_test
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -289,4 +290,51 @@ func TestRemotePeerThatLostItsState(t *testing.T) {
 		t.Fatalf("the new B calling alice: %#v", got)
 	}
 	checkCounts(t, k.a, fresh)
+}
+
+// An object handed to another kernel is collected once that kernel lets
+// go of it: its drop and retirement travel back, and the exporting vat
+// is told, as it would be by a vat of its own kernel.
+func TestRemoteDropsTravelBack(t *testing.T) {
+	t.Parallel()
+	net := newNetwork(t)
+	a, b := newHarness(t), newHarness(t)
+	var makerGC gcLog
+	gcVat(a.l, "maker", &makerGC, true)
+	maker := a.launch(cluster("maker")).Root
+	net.attach(t, a, "peerA")
+	net.attach(t, b, "peerB")
+	token, err := a.r.IssueURLToken(a.ctx, maker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	redeemer, err := b.r.PeerRedeemer(b.ctx, "peerA", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	makerOnB := refOf(t, b.mustCall(redeemer, "redeem", token))
+	objectsA, objectsB := len(a.objectRows()), len(b.objectRows())
+	thing := refOf(t, b.mustCall(makerOnB, "make"))
+	if n := len(a.objectRows()); n != objectsA+1 {
+		t.Fatalf("A has %d objects after make, want %d", n, objectsA+1)
+	}
+	if got := makerGC.list(); len(got) > 0 {
+		t.Fatalf("the maker was told %v while B holds the thing", got)
+	}
+	if _, err := b.r.Release(b.ctx, thing); err != nil {
+		t.Fatal(err)
+	}
+	testutil.WaitFor(t, liveness, "the maker to be told the thing was dropped", func() bool {
+		return slices.Equal(makerGC.list(), []string{"dropExports o+1"})
+	})
+	testutil.WaitFor(t, liveness, "both kernels to forget the thing", func() bool {
+		return len(a.objectRows()) == objectsA && len(b.objectRows()) == objectsB
+	})
+	checkCounts(t, a, b)
+	// Made and handed over again, it is a new object, and works.
+	again := refOf(t, b.mustCall(makerOnB, "make"))
+	if again == thing {
+		t.Fatalf("a new thing got the collected one's kref %s", thing)
+	}
+	checkCounts(t, a, b)
 }

@@ -20,6 +20,7 @@ import (
 //	rmtack.<ep>        the number of the last frame acknowledged
 //	rmtin.<ep>         the number of the last frame taken in
 //	rmtret.<ep>.<vref> "<seq> <kp>": a promise retiring (remote.go)
+//	rmtmention.<ep>.<vref>  the last frame to ep that named vref
 //	url.<token>        the object an ocap URL names (counts a reference)
 //	urlof.<kref>       the token issued for an object
 //	kernel.remoteKey   this kernel's private key, for its peer ID
@@ -79,6 +80,7 @@ func (k *Keeper) SetRemote(rec *Remote) { k.setJSON(remoteKey(rec.ID), rec) }
 func (k *Keeper) ResetRemote(ep string) {
 	k.Retire(ep, math.MaxInt64)
 	k.delPrefix("rmtout." + ep + ".")
+	k.delPrefix(mentionKey(ep, ""))
 	for _, key := range []string{"rmtseq.", "rmtack.", "rmtin."} {
 		k.del(key + ep)
 	}
@@ -190,6 +192,18 @@ func (k *Keeper) Retire(ep string, seq int64) {
 		}
 	}
 }
+
+func mentionKey(ep, vref string) string { return "rmtmention." + ep + "." + vref }
+
+// SetMentioned records that frame seq to ep named vref, an object of this
+// kernel's.
+func (k *Keeper) SetMentioned(ep, vref string, seq int64) { k.setInt(mentionKey(ep, vref), seq) }
+
+// Mentioned is the number of the last frame to ep that named vref.
+func (k *Keeper) Mentioned(ep, vref string) int64 { return k.getInt(mentionKey(ep, vref)) }
+
+// ForgetMentioned forgets vref's last mention (ep retired it).
+func (k *Keeper) ForgetMentioned(ep, vref string) { k.del(mentionKey(ep, vref)) }
 
 // URLToken returns the token issued for kref, if one was.
 func (k *Keeper) URLToken(kref string) (string, bool) { return k.get(urlOfKey(kref)) }
