@@ -44,11 +44,14 @@ func (r *Router) processSend(item runItem) error {
 			return nil
 		}
 		kp, p := r.follow(target, p)
-		switch p.State {
-		case unresolved:
+		switch {
+		case p.State == unresolved && isRemote(p.Decider):
+			// Pipelined to the kernel that decides it: no round trip.
+			return r.deliverMessage(p.Decider, kp, item)
+		case p.State == unresolved:
 			r.k.QueueOnPromise(kp, p, item)
 			return nil
-		case rejected:
+		case p.State == rejected:
 			r.rejectResult(item, *p.Data)
 			return nil
 		}

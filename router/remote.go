@@ -344,6 +344,7 @@ func (r *Router) Receive(peer string, frame []byte) {
 			ep := rec.ID
 			if r.k.LastReceived(ep) == f.Seq-1 {
 				r.k.SetLastReceived(ep, f.Seq)
+				r.rejectRefused(ep, &f, illegalErr)
 			}
 			ack, sent = r.k.LastReceived(ep), r.k.LastSent(ep)
 			return nil
@@ -358,6 +359,20 @@ func (r *Router) Receive(peer string, frame []byte) {
 		b, _ := json.Marshal(wireFrame{Ack: ack, Sent: sent, Hints: t.Hints(), Inc: r.incarnation})
 		_ = t.Send(peer, nil, b)
 	}
+}
+
+// rejectRefused settles the result of a refused message with why, so the
+// peer's sender hears of it rather than waiting.
+func (r *Router) rejectRefused(ep string, f *wireFrame, why error) {
+	if f.Deliver == nil || f.Deliver.Result == "" {
+		return
+	}
+	kp, err := r.kernelRef(ep, flip(f.Deliver.Result), true)
+	if err != nil {
+		return
+	}
+	r.resolve(kp, true, kernelError("", "kernel refused the message: %v", why))
+	r.subscribe(ep, kp)
 }
 
 // noteHints keeps where a known peer says it may be reached.
@@ -378,8 +393,20 @@ func (r *Router) noteHints(peer string, hints []string) {
 	}
 }
 
-// takeIn applies a numbered frame from endpoint ep.
+// takeIn applies a numbered frame from endpoint ep. A peer is held to
+// the c-list bound of a vat: it cannot make the kernel keep references
+// without end.
 func (r *Router) takeIn(ep string, f *wireFrame) error {
+	if err := r.takeFrame(ep, f); err != nil {
+		return err
+	}
+	if n, l := r.k.CListSize(ep), r.vatLimits(ep); n > l.MaxCListEntries {
+		return illegal("remote kernel %s would hold %d references, over maxCListEntries (%d)", ep, n, l.MaxCListEntries)
+	}
+	return nil
+}
+
+func (r *Router) takeFrame(ep string, f *wireFrame) error {
 	if m := f.Deliver; m != nil {
 		s := &workerpb.Send{Target: flip(m.Target), Methargs: fromWire(m.Methargs), Result: flip(m.Result)}
 		if err := r.syscallSend(ep, s); err != nil {

@@ -338,3 +338,100 @@ func TestRemoteDropsTravelBack(t *testing.T) {
 	}
 	checkCounts(t, a, b)
 }
+
+// A send to a promise another kernel decides goes to that kernel at once
+// (pipelined), not after the promise settles.
+func TestRemotePipelining(t *testing.T) {
+	t.Parallel()
+	k := &twoKernels{net: newNetwork(t), a: newHarness(t), b: newHarness(t)}
+	var pending string // the result of alice's later(), settled by settle()
+	defineVat(k.a.l, "alice", func(v *platformtest.Vat) {
+		v.Root().
+			On("later", func(c *platformtest.Call) { pending = c.Result }).
+			On("settle", func(c *platformtest.Call) {
+				thing := c.NewObject("Alleged: thing")
+				thing.On("hello", func(c *platformtest.Call) { c.Return("thing says hello") })
+				c.Resolve(pending, thing.Ref())
+				c.Return("settled")
+			})
+	})
+	defineVat(k.b.l, "bob", func(v *platformtest.Vat) {
+		v.Root().On("pipe", func(c *platformtest.Call) {
+			later := c.Send(c.Arg(0), "later")
+			c.Return(platformtest.Ref(c.Send(later, "hello")))
+		})
+	})
+	k.alice = k.a.launch(cluster("alice")).Root
+	k.bob = k.b.launch(cluster("bob")).Root
+	k.net.attach(t, k.a, "peerA")
+	k.net.attach(t, k.b, "peerB")
+	token, err := k.a.r.IssueURLToken(k.a.ctx, k.alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aliceOnB := k.redeem(t, token)
+	sentToA := func() int64 {
+		rs, err := k.b.r.Remotes(k.b.ctx)
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("B's remotes: %v, %v", rs, err)
+		}
+		return rs[0].LastSentNo
+	}
+	before := sentToA()
+	call := k.b.goCall(k.bob, "pipe", ref(aliceOnB))
+	testutil.WaitFor(t, liveness, "B to send later() and the pipelined hello() before later() settles", func() bool {
+		return sentToA() >= before+2
+	})
+	k.a.mustCall(k.alice, "settle")
+	if v, err := call.wait(); err != nil || v != "thing says hello" {
+		t.Fatalf("pipe: %#v, %v", v, err)
+	}
+	checkCounts(t, k.a, k.b)
+}
+
+// A peer is held to a vat's c-list bound: a frame that would make the
+// kernel keep more of its references is refused, and the next ones are
+// taken as usual.
+func TestRemotePeerHeldToCListBound(t *testing.T) {
+	t.Parallel()
+	k := &twoKernels{net: newNetwork(t), b: newHarness(t)}
+	k.a = newHarness(t, func(c *router.Config) { c.Limits.MaxCListEntries = 8 })
+	var took []int
+	defineVat(k.a.l, "alice", func(v *platformtest.Vat) {
+		v.Root().On("take", func(c *platformtest.Call) { took = append(took, len(c.Args)); c.Return(len(c.Args)) })
+	})
+	defineVat(k.b.l, "bob", func(v *platformtest.Vat) {
+		v.Root().On("flood", func(c *platformtest.Call) {
+			n, _ := c.Arg(1).(float64)
+			var things []any
+			for range int(n) {
+				things = append(things, c.NewObject("Alleged: thing").Ref())
+			}
+			c.Return(platformtest.Ref(c.Send(c.Arg(0), "take", things...)))
+		})
+	})
+	k.alice = k.a.launch(cluster("alice")).Root
+	k.bob = k.b.launch(cluster("bob")).Root
+	k.net.attach(t, k.a, "peerA")
+	k.net.attach(t, k.b, "peerB")
+	token, err := k.a.r.IssueURLToken(k.a.ctx, k.alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aliceOnB := k.redeem(t, token)
+	flood := k.b.goCall(k.bob, "flood", ref(aliceOnB), 20)
+	testutil.WaitFor(t, liveness, "A to skip the frame that breaks its bound", func() bool {
+		rs, _ := k.a.r.Remotes(k.a.ctx)
+		return len(rs) == 1 && rs[0].LastTaken >= 2 // the redeem, then the flood
+	})
+	if v := k.b.mustCall(k.bob, "flood", ref(aliceOnB), 2); v != float64(2) && v != int64(2) {
+		t.Fatalf("a flood within the bound: %#v", v)
+	}
+	if len(took) != 1 || took[0] != 2 {
+		t.Fatalf("alice took %v, want only the flood of 2", took)
+	}
+	if _, err := flood.wait(); !contains(err, "over maxCListEntries (8)") {
+		t.Fatalf("the refused flood: %v, want a rejection naming the bound", err)
+	}
+	checkCounts(t, k.a, k.b)
+}
