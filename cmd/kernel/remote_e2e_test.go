@@ -138,6 +138,9 @@ func TestRemoteKernelsTalk(t *testing.T) {
 	if msg := fails(t, b.socket, "redeem-url", forged); !strings.Contains(msg, "unknown ocap URL") {
 		t.Fatalf("forged URL: %s", msg)
 	}
+	if msg := fails(t, a.socket, "redeem-url", forged); !strings.Contains(msg, "unknown ocap URL") {
+		t.Fatalf("forged URL on its own kernel: %s", msg)
+	}
 }
 
 // Three kernels: C redeems URLs of A and B, and introduces B's object to
