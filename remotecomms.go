@@ -67,7 +67,11 @@ func (k *Kernel) startRemoteComms(ctx context.Context) error {
 		return err
 	}
 	k.comms = &comms{}
-	if err := k.r.StartRemote(ctx, k.comms); err != nil {
+	perSecond := o.MessagesPerSecond
+	if perSecond == 0 {
+		perSecond = remote.DefaultMessagesPerSecond
+	}
+	if err := k.r.StartRemote(ctx, k.comms, perSecond); err != nil {
 		return err
 	}
 	var observer remote.Observer

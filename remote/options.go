@@ -112,6 +112,9 @@ func (nopObserver) FrameReceived(string)        {}
 func (nopObserver) FrameRefused(string, string) {}
 func (nopObserver) PeersConnected(int)          {}
 
+// DefaultMessagesPerSecond is MessagesPerSecond's default.
+const DefaultMessagesPerSecond = 100
+
 // withDefaults fills the zero fields and refuses negative ones, which are
 // more likely a mistake than a wish for "unbounded".
 func (o Options) withDefaults() (Options, error) {
@@ -122,7 +125,7 @@ func (o Options) withDefaults() (Options, error) {
 	}{
 		{"MaxMessageSize", &o.MaxMessageSize, 1 << 20},
 		{"MaxQueue", &o.MaxQueue, 200},
-		{"MessagesPerSecond", &o.MessagesPerSecond, 100},
+		{"MessagesPerSecond", &o.MessagesPerSecond, DefaultMessagesPerSecond},
 		{"MaxConnections", &o.MaxConnections, 100},
 		{"MaxReconnectAttempts", &o.MaxReconnectAttempts, 0},
 	}

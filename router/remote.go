@@ -1,6 +1,7 @@
 package router
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -9,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/ocapgo/ocap/marshal"
 	"github.com/ocapgo/ocap/proto/workerpb"
@@ -131,8 +134,9 @@ func fromWire(cd wireCapData) *workerpb.CapData {
 // StartRemote connects the kernel to other kernels through t: peers may
 // reach this kernel's redeemer, frames not yet acknowledged are sent
 // again, and again every RetransmitInterval while unacknowledged.
-func (r *Router) StartRemote(ctx context.Context, t Transport) error {
+func (r *Router) StartRemote(ctx context.Context, t Transport, perSecond int) error {
 	err := r.do(ctx, func() error {
+		r.perSecond = perSecond
 		r.redeemer = r.registerService(RedeemerService, r.redeemerHandler, true)
 		r.incarnation = r.k.Incarnation(func() string {
 			b := make([]byte, 16)
@@ -272,21 +276,114 @@ func (r *Router) deliverRemote(ep string, d *workerpb.Delivery) error {
 
 // outFrame is a frame to send once its crank committed.
 type outFrame struct {
-	peer  string
-	hints []string
-	frame []byte
+	peer    string
+	hints   []string
+	frame   []byte
+	ackOnly bool
 }
 
+// maxBatch bounds the bytes of frames sent to a peer as one.
+const maxBatch = 256 << 10
+
+// ackDelay is how long an acknowledgement waits for a frame going the
+// same way to carry it instead.
+const ackDelay = 10 * time.Millisecond
+
+// pacer holds what waits to go to one peer. A kernel sends a peer at most
+// nine tenths of the network messages a second it takes itself (the peers
+// are assumed to take as many): a peer that refused the rest would only
+// make them come again later. What waits goes together, as one message.
+type pacer struct {
+	lim     *rate.Limiter
+	hints   []string
+	parts   [][]byte // frames waiting
+	ack     []byte   // the last acknowledgement waiting
+	waiting bool     // a send is due (timer armed)
+}
+
+// sendFrames hands frames to their peers' pacers (on the loop goroutine).
 func (r *Router) sendFrames(frames []outFrame) {
+	var touched []string
+	for _, f := range frames {
+		p := r.pacers[f.peer]
+		if p == nil {
+			n := max(r.perSecond*9/10, 1)
+			p = &pacer{lim: rate.NewLimiter(rate.Limit(n), max(n/2, 1))}
+			r.pacers[f.peer] = p
+		}
+		if len(f.hints) > 0 {
+			p.hints = f.hints
+		}
+		if f.ackOnly {
+			p.ack = f.frame
+		} else {
+			p.parts = append(p.parts, f.frame)
+			r.obs.Remote("sent")
+		}
+		if !slices.Contains(touched, f.peer) {
+			touched = append(touched, f.peer)
+		}
+	}
+	for _, peer := range touched {
+		r.pace(peer)
+	}
+}
+
+// pace sends what waits for peer now if its budget allows, else when it
+// will; an acknowledgement alone first waits ackDelay for company.
+func (r *Router) pace(peer string) {
+	p := r.pacers[peer]
+	if p.waiting || (len(p.parts) == 0 && p.ack == nil) {
+		return
+	}
+	delay := ackDelay
+	if len(p.parts) > 0 {
+		res := p.lim.Reserve()
+		if delay = res.Delay(); delay == 0 {
+			r.flushPeer(peer)
+			return
+		}
+	}
+	p.waiting = true
+	time.AfterFunc(delay, func() {
+		r.post(func() {
+			p.waiting = false
+			if len(p.parts) == 0 && p.ack != nil && !p.lim.Allow() {
+				r.pace(peer) // the acknowledgement waits its turn too
+				return
+			}
+			r.flushPeer(peer)
+		})
+	})
+}
+
+// flushPeer sends every frame waiting for peer, as few network messages
+// of up to maxBatch bytes, the acknowledgement last.
+func (r *Router) flushPeer(peer string) {
+	p := r.pacers[peer]
+	parts := p.parts
+	if p.ack != nil {
+		parts = append(parts, p.ack)
+	}
+	p.parts, p.ack = nil, nil
 	t := r.transportNow()
 	if t == nil {
 		return
 	}
-	for _, f := range frames {
-		if err := t.Send(f.peer, f.hints, f.frame); err != nil {
-			r.log.Debug("frame to a remote kernel not sent now; sent again later", "peer", f.peer, "error", err)
+	for len(parts) > 0 {
+		n, size := 0, 2
+		for n < len(parts) && (n == 0 || size+len(parts[n])+1 <= maxBatch) {
+			size += len(parts[n]) + 1
+			n++
 		}
-		r.obs.Remote("sent")
+		msg := parts[0]
+		if n > 1 {
+			msg = append(append([]byte{'['}, bytes.Join(parts[:n], []byte{','})...), ']')
+		}
+		if err := t.Send(peer, p.hints, msg); err != nil {
+			r.log.Debug("frames to a remote kernel not sent now; sent again later", "peer", peer, "error", err)
+		}
+		parts = parts[n:]
 	}
 }
 
@@ -294,15 +391,39 @@ func (r *Router) sendFrames(frames []outFrame) {
 // peer's syscalls in a crank of its own, once and in order, then
 // acknowledged. Frames out of order are dropped (the peer sends them
 // again); a frame that breaks the rules is logged and skipped.
-func (r *Router) Receive(peer string, frame []byte) {
+func (r *Router) Receive(peer string, msg []byte) {
+	if len(msg) == 0 || msg[0] != '[' {
+		r.receive(peer, msg)
+		return
+	}
+	var frames []json.RawMessage
+	if err := json.Unmarshal(msg, &frames); err != nil {
+		r.log.Warn("refused a malformed batch of frames from a remote kernel", "peer", peer, "error", err)
+		r.obs.Remote("refused")
+		return
+	}
+	for _, f := range frames {
+		r.receive(peer, f)
+	}
+}
+
+func (r *Router) receive(peer string, frame []byte) {
 	var f wireFrame
 	if err := json.Unmarshal(frame, &f); err != nil || f.Seq < 0 || f.Ack < 0 {
 		r.log.Warn("refused a malformed frame from a remote kernel", "peer", peer, "error", err)
 		r.obs.Remote("refused")
 		return
 	}
+	// The loop takes it in its own time: frames that arrive while a
+	// commit runs go in the next one together, and are acknowledged once
+	// it is durable.
+	r.post(func() { r.takeFrameFrom(peer, &f) })
+}
+
+// takeFrameFrom applies a frame from peer, on the loop goroutine.
+func (r *Router) takeFrameFrom(peer string, f *wireFrame) {
 	if f.Seq == 0 {
-		_ = r.do(r.ctx, func() error {
+		_ = r.crank(func() error {
 			if rec, ok := r.k.RemoteOf(peer); ok {
 				r.checkIncarnation(rec, f.Inc)
 			}
@@ -315,7 +436,7 @@ func (r *Router) Receive(peer string, frame []byte) {
 	r.obs.Remote("received")
 	var ack, sent int64
 	var illegalErr error
-	err := r.do(r.ctx, func() error {
+	err := r.crank(func() error {
 		rec := r.endpoint(peer, nil)
 		r.checkIncarnation(rec, f.Inc)
 		ep := rec.ID
@@ -327,7 +448,7 @@ func (r *Router) Receive(peer string, frame []byte) {
 		}
 		r.k.SetLastReceived(ep, f.Seq)
 		ack = f.Seq
-		if err := r.takeIn(ep, &f); err != nil {
+		if err := r.takeIn(ep, f); err != nil {
 			illegalErr = err
 			return err
 		}
@@ -338,13 +459,13 @@ func (r *Router) Receive(peer string, frame []byte) {
 		// Skip it for good: sending it again would fail again.
 		r.log.Warn("refused a frame from a remote kernel", "peer", peer, "seq", f.Seq, "error", illegalErr)
 		r.obs.Remote("refused")
-		err = r.do(r.ctx, func() error {
+		err = r.crank(func() error {
 			rec := r.endpoint(peer, nil)
 			r.checkIncarnation(rec, f.Inc)
 			ep := rec.ID
 			if r.k.LastReceived(ep) == f.Seq-1 {
 				r.k.SetLastReceived(ep, f.Seq)
-				r.rejectRefused(ep, &f, illegalErr)
+				r.rejectRefused(ep, f, illegalErr)
 			}
 			ack, sent = r.k.LastReceived(ep), r.k.LastSent(ep)
 			return nil
@@ -357,7 +478,26 @@ func (r *Router) Receive(peer string, frame []byte) {
 	// kernel's incarnation, so a peer that lost its state is found out.
 	if t := r.transportNow(); t != nil {
 		b, _ := json.Marshal(wireFrame{Ack: ack, Sent: sent, Hints: t.Hints(), Inc: r.incarnation})
-		_ = t.Send(peer, nil, b)
+		r.afterCommit(outFrame{peer: peer, frame: b, ackOnly: true})
+	}
+}
+
+// afterCommit sends f once every crank sealed so far is durable: at once
+// when none is waiting.
+func (r *Router) afterCommit(f outFrame) {
+	if r.k.Pending() {
+		r.queued.frames = append(r.queued.frames, f)
+		return
+	}
+	r.sendFrames([]outFrame{f})
+}
+
+// post runs fn on the loop goroutine, outside any crank, without waiting
+// for it; it waits only while the loop has many such tasks queued.
+func (r *Router) post(fn func()) {
+	select {
+	case r.tasks <- fn:
+	case <-r.done:
 	}
 }
 
@@ -498,7 +638,7 @@ func (r *Router) retransmit(want func(*keeper.Remote) bool) {
 	for range frames {
 		r.obs.Remote("retransmitted")
 	}
-	r.sendFrames(frames)
+	r.post(func() { r.sendFrames(frames) })
 }
 
 // retransmitLoop sends again what a peer has left unacknowledged since

@@ -63,7 +63,7 @@ func (n *network) attach(t *testing.T, h *harness, peer string) {
 		}()
 	}
 	n.mu.Unlock()
-	if err := h.r.StartRemote(h.ctx, &link{n, peer}); err != nil {
+	if err := h.r.StartRemote(h.ctx, &link{n, peer}, 1000); err != nil {
 		t.Fatalf("StartRemote: %v", err)
 	}
 }
@@ -370,17 +370,17 @@ func TestRemotePipelining(t *testing.T) {
 		t.Fatal(err)
 	}
 	aliceOnB := k.redeem(t, token)
-	sentToA := func() int64 {
-		rs, err := k.b.r.Remotes(k.b.ctx)
+	remote := func(h *harness) router.RemoteStatus {
+		rs, err := h.r.Remotes(h.ctx)
 		if err != nil || len(rs) != 1 {
-			t.Fatalf("B's remotes: %v, %v", rs, err)
+			t.Fatalf("remotes: %v, %v", rs, err)
 		}
-		return rs[0].LastSentNo
+		return rs[0]
 	}
-	before := sentToA()
+	before := remote(k.a).LastTaken
 	call := k.b.goCall(k.bob, "pipe", ref(aliceOnB))
-	testutil.WaitFor(t, liveness, "B to send later() and the pipelined hello() before later() settles", func() bool {
-		return sentToA() >= before+2
+	testutil.WaitFor(t, liveness, "A to take in later() and the pipelined hello() before later() settles", func() bool {
+		return remote(k.a).LastTaken >= before+2
 	})
 	k.a.mustCall(k.alice, "settle")
 	if v, err := call.wait(); err != nil || v != "thing says hello" {

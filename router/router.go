@@ -70,6 +70,7 @@ type Router struct {
 	ctx    context.Context // the router's lifetime: workers live inside it
 	cancel context.CancelFunc
 	ops    chan op
+	tasks  chan func() // loop work that is not a host request (post)
 	wants  chan string
 	deaths chan death
 	done   chan struct{}
@@ -120,6 +121,8 @@ type Router struct {
 	// what carries frames to peers.
 	redeemer    string
 	incarnation string
+	perSecond   int               // network messages a peer takes a second
+	pacers      map[string]*pacer // by peer (loop-owned)
 	transport   atomic.Pointer[Transport]
 
 	// killing counts workers being killed off the loop; Stop waits for them.
@@ -232,6 +235,7 @@ func New(cfg Config) *Router {
 		ctx:           ctx,
 		cancel:        cancel,
 		ops:           make(chan op),
+		tasks:         make(chan func(), 256),
 		wants:         make(chan string, 64),
 		deaths:        make(chan death, 64),
 		done:          make(chan struct{}),
@@ -246,6 +250,7 @@ func New(cfg Config) *Router {
 		services:      map[string]*service{},
 		ioClosers:     map[string][]func(){},
 		serviceByKref: map[string]*service{},
+		pacers:        map[string]*pacer{},
 	}
 	r.view.Store(&hostView{vats: []VatStatus{}, subclusters: []SubclusterStatus{}, systems: map[string]SubclusterStatus{}, revoked: map[string]bool{}})
 	r.issued.Store(&issued{})
@@ -296,6 +301,11 @@ func (r *Router) loop() {
 			o.reply <- r.runOp(o.fn)
 		default:
 		}
+		select {
+		case fn := <-r.tasks:
+			r.guard("taking in a frame", fn)
+		default:
+		}
 		ran := false
 		if r.fatal == nil && r.restored {
 			r.guard("running a crank", func() { ran = r.step(); r.swept() })
@@ -306,6 +316,8 @@ func (r *Router) loop() {
 		select {
 		case o := <-r.ops:
 			o.reply <- r.runOp(o.fn)
+		case fn := <-r.tasks:
+			r.guard("taking in a frame", fn)
 		case res := <-r.k.Done():
 			r.guard("recording a commit", func() { r.committed(res) })
 		case vat := <-r.wants:
@@ -384,6 +396,12 @@ func (r *Router) committed(res keeper.BatchResult) {
 	r.sendFrames(r.inflight.frames)
 	r.inflight.reset()
 	r.pump()
+	if !r.k.Pending() && len(r.queued.frames) > 0 {
+		// Acknowledgements of cranks that wrote nothing: all before them
+		// is durable now.
+		r.sendFrames(r.queued.frames)
+		r.queued.frames = r.queued.frames[:0]
+	}
 }
 
 // sync waits until every sealed crank is durable.

@@ -14,7 +14,7 @@ export function buildRootObject(
   if (!baggage.has('bumps')) {
     baggage.init('bumps', 0);
     baggage.init('twice', 0);
-    baggage.init('seen', harden([]));
+    baggage.init('distinct', 0);
   }
   return makeDefaultExo('remoteReceiverRoot', {
     async bootstrap(vats: { receiver?: unknown }, services: { ocapURLIssuerService?: unknown }) {
@@ -40,17 +40,18 @@ export function buildRootObject(
       throw new RangeError(`${name} cannot`);
     },
     bump(i: number) {
-      const seen: number[] = baggage.get('seen');
-      if (seen.includes(i)) {
+      const key = `seen.${i}`;
+      if (baggage.has(key)) {
         baggage.set('twice', baggage.get('twice') + 1);
       } else {
-        baggage.set('seen', harden([...seen, i]));
+        baggage.init(key, true);
+        baggage.set('distinct', baggage.get('distinct') + 1);
       }
       baggage.set('bumps', baggage.get('bumps') + 1);
       return i;
     },
     bumps() {
-      return { bumps: baggage.get('bumps'), twice: baggage.get('twice'), distinct: baggage.get('seen').length };
+      return { bumps: baggage.get('bumps'), twice: baggage.get('twice'), distinct: baggage.get('distinct') };
     },
   });
 }
