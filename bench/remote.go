@@ -71,8 +71,8 @@ func remoteRows(ctx context.Context, cfg config, urlA, urlB, s string, out *repo
 
 // newRemoteKernel is a kernel with remote comms listening on a free port
 // of 127.0.0.1. Its inbound rate limit is lifted: at the default (100
-// frames a second from each peer, and a round trip is four frames) the
-// row would measure the limit, not the kernels.
+// frames a second from each peer, and each kernel takes in two frames a
+// round trip) the row would measure the limit, not the kernels.
 func newRemoteKernel(ctx context.Context, dbURL string) (*ocap.Kernel, store.Store, error) {
 	return openKernel(ctx, dbURL, 0, &ocap.RemoteCommsOptions{Network: remote.Network{
 		ListenAddrs:       []string{"/ip4/127.0.0.1/tcp/0"},
