@@ -27,7 +27,7 @@ type config struct {
 	kernelPath string // the kernel binary, for the host row's daemon
 
 	runs       int   // runs of each row (the restart row: restartRuns)
-	roundTrips int   // pingpong, service, host (Go): messages per run
+	roundTrips int   // pingpong, remote, service, host (Go): messages per run
 	pipelined  []int // sends queued on one promise, one row each
 	fanout     []int // target vats, one row each
 	fanoutMsgs int   // messages per fanout run
@@ -41,7 +41,7 @@ type config struct {
 }
 
 // rowGroups lists the row groups in the order they run.
-var rowGroups = []string{"pingpong", "pipelined", "fanout", "service", "host", "bytes", "launch", "restart", "rss", "bigstore"}
+var rowGroups = []string{"pingpong", "pipelined", "fanout", "service", "host", "bytes", "remote", "launch", "restart", "rss", "bigstore"}
 
 func main() {
 	quick := flag.Bool("quick", false, "small sizes and fewer runs: the whole run takes under a minute")
@@ -49,7 +49,7 @@ func main() {
 	rows := flag.String("rows", strings.Join(rowGroups, ","), "row groups to run, comma-separated")
 	stores := flag.String("stores", "", "stores to run the store rows on, comma-separated (default sqlite,postgres; -quick sqlite)")
 	runs := flag.Int("runs", 0, "runs of each row (default 5, -quick 3)")
-	roundTrips := flag.Int("round-trips", 0, "messages per run of pingpong, service and host (default 2000, -quick 300)")
+	roundTrips := flag.Int("round-trips", 0, "messages per run of pingpong, remote, service and host (default 2000, -quick 300)")
 	pipelined := flag.String("pipelined", "", "sends queued on one promise, one row each, comma-separated (default 1000,10000; -quick 1000)")
 	idleVats := flag.Int("idle-vats", 100, "idle vats the restart row restores")
 	bigEntries := flag.Int("big-store-entries", 100_000, "entries of the big store rows (0: skip them; -quick skips them)")
@@ -154,6 +154,12 @@ func run(ctx context.Context, cfg config, out *reporter) error {
 		rows func(ctx context.Context, cfg config, url, s string, out *reporter) error
 	}{
 		{cfg.rows["pingpong"] || cfg.rows["pipelined"] || cfg.rows["fanout"] || cfg.rows["service"] || cfg.rows["host"] || cfg.rows["bytes"], "messages", messageRows},
+		// Two kernels, two stores of the same kind.
+		{cfg.rows["remote"], "remote-a", func(ctx context.Context, cfg config, urlA, s string, out *reporter) error {
+			return withStore(ctx, cfg, dir, s, "remote-b", func(urlB string) error {
+				return remoteRows(ctx, cfg, urlA, urlB, s, out)
+			})
+		}},
 		{cfg.rows["host"], "daemon", func(ctx context.Context, cfg config, url, s string, out *reporter) error {
 			return daemonRow(ctx, cfg, dir, url, s, out)
 		}},

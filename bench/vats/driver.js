@@ -19,6 +19,13 @@ export function buildRootObject() {
       services = s ?? {};
       return 'ready';
     },
+    // redeem makes the object an ocap URL names (on another kernel: a
+    // presence of it) the vat called name, so that bob may live elsewhere.
+    // It needs the ocapURLRedemptionService.
+    async redeem(name, url) {
+      vats = { ...vats, [name]: await E(services.ocapURLRedemptionService).redeem(url) };
+      return name;
+    },
     // n round trips, one after another: each waits for the answer of the last.
     async pingPong(n) {
       let last = 0;
