@@ -294,11 +294,12 @@ const ackDelay = 10 * time.Millisecond
 // are assumed to take as many): a peer that refused the rest would only
 // make them come again later. What waits goes together, as one message.
 type pacer struct {
-	lim     *rate.Limiter
-	hints   []string
-	parts   [][]byte // frames waiting
-	ack     []byte   // the last acknowledgement waiting
-	waiting bool     // a send is due (timer armed)
+	lim         *rate.Limiter
+	hints       []string
+	parts       [][]byte // frames waiting
+	ack         []byte   // the last acknowledgement waiting
+	sendWaiting bool     // a send is due when the budget allows
+	ackWaiting  bool     // an acknowledgement waits for company
 }
 
 // sendFrames hands frames to their peers' pacers (on the loop goroutine).
@@ -330,28 +331,40 @@ func (r *Router) sendFrames(frames []outFrame) {
 }
 
 // pace sends what waits for peer now if its budget allows, else when it
-// will; an acknowledgement alone first waits ackDelay for company.
+// will; an acknowledgement alone first waits ackDelay for a frame to go
+// with.
 func (r *Router) pace(peer string) {
 	p := r.pacers[peer]
-	if p.waiting || (len(p.parts) == 0 && p.ack == nil) {
+	switch {
+	case len(p.parts) > 0:
+		r.paceSend(peer, p)
+	case p.ack != nil && !p.ackWaiting && !p.sendWaiting:
+		p.ackWaiting = true
+		time.AfterFunc(ackDelay, func() {
+			r.post(func() {
+				p.ackWaiting = false
+				if p.ack != nil {
+					r.paceSend(peer, p)
+				}
+			})
+		})
+	}
+}
+
+// paceSend sends what waits for peer as soon as its budget allows.
+func (r *Router) paceSend(peer string, p *pacer) {
+	if p.sendWaiting {
 		return
 	}
-	delay := ackDelay
-	if len(p.parts) > 0 {
-		res := p.lim.Reserve()
-		if delay = res.Delay(); delay == 0 {
-			r.flushPeer(peer)
-			return
-		}
+	delay := p.lim.Reserve().Delay()
+	if delay == 0 {
+		r.flushPeer(peer)
+		return
 	}
-	p.waiting = true
+	p.sendWaiting = true
 	time.AfterFunc(delay, func() {
 		r.post(func() {
-			p.waiting = false
-			if len(p.parts) == 0 && p.ack != nil && !p.lim.Allow() {
-				r.pace(peer) // the acknowledgement waits its turn too
-				return
-			}
+			p.sendWaiting = false
 			r.flushPeer(peer)
 		})
 	})
