@@ -115,6 +115,13 @@ func newTwoKernels(t *testing.T) *twoKernels {
 		v.Root().On("fail", func(c *platformtest.Call) { c.Throw("RangeError", "alice cannot") })
 	})
 	defineVat(k.b.l, "bob", nil)
+	return k.connect(t)
+}
+
+// connect launches alice on A and bob on B (vats the caller defined),
+// links both kernels and redeems a URL for alice on B.
+func (k *twoKernels) connect(t *testing.T) *twoKernels {
+	t.Helper()
 	k.alice = k.a.launch(cluster("alice")).Root
 	k.bob = k.b.launch(cluster("bob")).Root
 	k.net.attach(t, k.a, "peerA")
@@ -361,15 +368,8 @@ func TestRemotePipelining(t *testing.T) {
 			c.Return(platformtest.Ref(c.Send(later, "hello")))
 		})
 	})
-	k.alice = k.a.launch(cluster("alice")).Root
-	k.bob = k.b.launch(cluster("bob")).Root
-	k.net.attach(t, k.a, "peerA")
-	k.net.attach(t, k.b, "peerB")
-	token, err := k.a.r.IssueURLToken(k.a.ctx, k.alice)
-	if err != nil {
-		t.Fatal(err)
-	}
-	aliceOnB := k.redeem(t, token)
+	k.connect(t)
+	aliceOnB := k.aliceOnB
 	remote := func(h *harness) router.RemoteStatus {
 		rs, err := h.r.Remotes(h.ctx)
 		if err != nil || len(rs) != 1 {
@@ -410,15 +410,8 @@ func TestRemotePeerHeldToCListBound(t *testing.T) {
 			c.Return(platformtest.Ref(c.Send(c.Arg(0), "take", things...)))
 		})
 	})
-	k.alice = k.a.launch(cluster("alice")).Root
-	k.bob = k.b.launch(cluster("bob")).Root
-	k.net.attach(t, k.a, "peerA")
-	k.net.attach(t, k.b, "peerB")
-	token, err := k.a.r.IssueURLToken(k.a.ctx, k.alice)
-	if err != nil {
-		t.Fatal(err)
-	}
-	aliceOnB := k.redeem(t, token)
+	k.connect(t)
+	aliceOnB := k.aliceOnB
 	flood := k.b.goCall(k.bob, "flood", ref(aliceOnB), 20)
 	testutil.WaitFor(t, liveness, "A to skip the frame that breaks its bound", func() bool {
 		rs, _ := k.a.r.Remotes(k.a.ctx)
