@@ -42,6 +42,11 @@ type Transport interface {
 	Hints() []string
 }
 
+// MaxPeers bounds the peer kernels a kernel keeps records of: frames from
+// new peers beyond it are refused, so that minting peer IDs cannot grow
+// the store without end.
+const MaxPeers = 10_000
+
 // maxHints bounds the location hints taken from a peer, and their length.
 const maxHints, maxHintLen = 8, 512
 
@@ -319,8 +324,21 @@ func (r *Router) takeFrameFrom(peer string, f *wireFrame) {
 	r.obs.Remote("received")
 	var ack, sent int64
 	var illegalErr error
+	stranger := false
 	err := r.crank(func() error {
-		rec := r.endpoint(peer, nil)
+		rec, known := r.k.RemoteOf(peer)
+		switch {
+		case !known && f.Seq != 1:
+			// Not a first frame: the peer knew this kernel's store before
+			// (it was lost). The acknowledgement tells it so.
+			r.obs.Remote("duplicate")
+			return nil
+		case !known && r.k.RemoteCount() >= MaxPeers:
+			stranger = true
+			return nil
+		case !known:
+			rec = r.endpoint(peer, nil)
+		}
 		r.checkIncarnation(rec, f.Inc)
 		ep := rec.ID
 		last := r.k.LastReceived(ep)
@@ -338,6 +356,11 @@ func (r *Router) takeFrameFrom(peer string, f *wireFrame) {
 		r.acknowledged(peer, f.Ack, f.Seq)
 		return nil
 	})
+	if stranger {
+		r.log.Warn("refused a frame from a new peer kernel: this kernel already knows as many as it keeps", "peer", peer, "max", MaxPeers)
+		r.obs.Remote("refused")
+		return
+	}
 	if illegalErr != nil {
 		// Skip it for good: sending it again would fail again.
 		r.log.Warn("refused a frame from a remote kernel", "peer", peer, "seq", f.Seq, "error", illegalErr)

@@ -72,6 +72,9 @@ func (k *Keeper) NewRemote(peer string, hints []string) *Remote {
 	return rec
 }
 
+// RemoteCount is how many endpoints were ever made (none is deleted).
+func (k *Keeper) RemoteCount() int64 { return max(k.getInt("kernel.nextRemote")-1, 0) }
+
 // SetRemote writes an endpoint's record.
 func (k *Keeper) SetRemote(rec *Remote) { k.setJSON(remoteKey(rec.ID), rec) }
 
