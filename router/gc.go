@@ -120,7 +120,11 @@ func (r *Router) ownerLive(owner string) bool {
 // retireObject deletes ko; the vats that can still recognize it are told.
 func (r *Router) retireObject(ko string, recognized bool) {
 	if recognized {
-		for _, vat := range r.k.VatIDs() {
+		importers := r.k.VatIDs()
+		for _, rec := range r.k.Remotes() {
+			importers = append(importers, rec.ID)
+		}
+		for _, vat := range importers {
 			if vref, ok := r.k.VrefOf(vat, ko); ok && strings.HasPrefix(vref, "o-") {
 				r.gcActions.add(vat, keeper.RetireImports, ko)
 			}

@@ -76,7 +76,9 @@ type wireFrame struct {
 }
 
 // wireGC tells a peer that the sender dropped (dropExports) or can no
-// longer even recognize (retireExports) objects the peer exported to it.
+// longer even recognize (retireExports) objects the peer exported to it,
+// or that objects the sender exported to the peer are gone for good
+// (retireImports: the peer could only still recognize them).
 type wireGC struct {
 	Kind  string   `json:"kind"`
 	Vrefs []string `json:"vrefs"`
@@ -244,6 +246,8 @@ func (r *Router) deliverRemote(ep string, d *workerpb.Delivery) error {
 		f.GC = &wireGC{Kind: keeper.DropExports, Vrefs: k.DropExports.GetVrefs()}
 	case *workerpb.Delivery_RetireExports:
 		f.GC = &wireGC{Kind: keeper.RetireExports, Vrefs: k.RetireExports.GetVrefs()}
+	case *workerpb.Delivery_RetireImports:
+		f.GC = &wireGC{Kind: keeper.RetireImports, Vrefs: k.RetireImports.GetVrefs()}
 	default:
 		return nil // a peer keeps what it imported until it drops it
 	}
@@ -459,12 +463,17 @@ func (r *Router) takeFrame(ep string, f *wireFrame) error {
 }
 
 // takeGC applies a peer's drop or retirement of objects this kernel
-// exported to it, as the endpoint's dropImports or retireImports. One that
+// exported to it, as the endpoint's dropImports or retireImports, and the
+// end of objects it exported, as its retireExports. A drop of one that
 // this kernel handed the peer again in a frame the peer had not taken in
 // when it decided (after ack) is skipped: the peer holds it again, and
 // will say so again when it lets go.
 func (r *Router) takeGC(ep string, g *wireGC, ack int64) error {
-	kind := map[string]string{keeper.DropExports: "dropImports", keeper.RetireExports: "retireImports"}[g.Kind]
+	kind := map[string]string{
+		keeper.DropExports:   "dropImports",
+		keeper.RetireExports: "retireImports",
+		keeper.RetireImports: "retireExports",
+	}[g.Kind]
 	if kind == "" {
 		return illegal("remote kernel %s sent garbage collection of unknown kind %q", ep, g.Kind)
 	}

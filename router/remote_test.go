@@ -428,3 +428,39 @@ func TestRemotePeerHeldToCListBound(t *testing.T) {
 	}
 	checkCounts(t, k.a, k.b)
 }
+
+// An object a peer can still recognize but no longer reach, retired by
+// its vat, is retired on the peer too: the vat there that recognized it
+// is told (retireImports), as by a vat of its own kernel.
+func TestRemoteRetiredExportRetiresPeerImports(t *testing.T) {
+	t.Parallel()
+	net := newNetwork(t)
+	a, b := newHarness(t), newHarness(t)
+	var makerGC, takerGC gcLog
+	gcVat(a.l, "maker", &makerGC, true)
+	gcVat(b.l, "taker", &takerGC, false)
+	maker := a.launch(cluster("maker")).Root
+	taker := b.launch(cluster("taker")).Root
+	net.attach(t, a, "peerA")
+	net.attach(t, b, "peerB")
+	token, err := b.r.IssueURLToken(b.ctx, taker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	redeemer, err := a.r.PeerRedeemer(a.ctx, "peerB", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	takerOnA := refOf(t, a.mustCall(redeemer, "redeem", token))
+	a.mustCall(maker, "give", ref(takerOnA))
+	testutil.WaitFor(t, liveness, "every frame to be acknowledged", func() bool {
+		rs, _ := a.r.Remotes(a.ctx)
+		return len(rs) == 1 && rs[0].Unacked == 0 && rs[0].LastTaken > 0
+	})
+	b.mustCall(taker, "drop") // drops, still recognizes
+	testutil.WaitFor(t, liveness, "the maker to retire the thing and the taker to hear of it", func() bool {
+		got := takerGC.list()
+		return slices.Equal(makerGC.list(), []string{"dropExports o+1"}) && len(got) == 1 && strings.HasPrefix(got[0], "retireImports o-")
+	})
+	checkCounts(t, a, b)
+}
