@@ -238,11 +238,13 @@ func TestRemoteAcrossRestart(t *testing.T) {
 }
 
 // checkCounts requires every kernel's stored reference counts to match
-// its tables, once their outboxes are empty (all acknowledged).
+// its tables, once their outboxes are empty (all acknowledged) and the
+// promises told of have retired: a quiet kernel keeps nothing of the
+// traffic it had.
 func checkCounts(t *testing.T, hs ...*harness) {
 	t.Helper()
 	for _, h := range hs {
-		testutil.WaitFor(t, liveness, "every frame to be acknowledged", func() bool {
+		testutil.WaitFor(t, liveness, "every frame to be acknowledged and every told promise retired", func() bool {
 			rs, err := h.r.Remotes(h.ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -252,7 +254,7 @@ func checkCounts(t *testing.T, hs ...*harness) {
 					return false
 				}
 			}
-			return true
+			return len(h.keysWith("rmtout.")) == 0 && len(h.keysWith("rmtret.")) == 0
 		})
 		bad, err := h.r.CheckRefcounts(h.ctx)
 		if err != nil || len(bad) > 0 {
