@@ -152,6 +152,11 @@ func TestConsecutiveNotifiesShareADelivery(t *testing.T) {
 	const alice = "v1" // the first vat launched
 	before := h.l.Count(platformtest.Match{VatID: alice, Kind: platformtest.KindNotify})
 	h.mustCall(sc.Root, "fanOut", ref(sc.Roots["bob"]), 5)
+	// No host call to alice until her first notify: a call queued among
+	// the notifies would end the batch (as the rule says it should).
+	testutil.WaitFor(t, liveness, "alice's first notify", func() bool {
+		return h.l.Count(platformtest.Match{VatID: alice, Kind: platformtest.KindNotify}) > before
+	})
 	if got := h.awaitSeen(sc.Root, 5); fmt.Sprint(got) != "[0 1 2 3 4]" {
 		t.Fatalf("alice saw %v, want [0 1 2 3 4]", got)
 	}
