@@ -189,6 +189,9 @@ type Settlement struct {
 type op struct {
 	fn    func() error
 	reply chan error
+	// unsynced: answer once the crank ran, not once it is durable (for
+	// work a restarted kernel does again anyway).
+	unsynced bool
 }
 
 type death struct {
@@ -261,7 +264,16 @@ func New(cfg Config) *Router {
 // do runs fn on the loop goroutine as one crank: its writes commit together,
 // or not at all when it returns an error.
 func (r *Router) do(ctx context.Context, fn func() error) error {
-	o := op{fn: fn, reply: make(chan error, 1)}
+	return r.send(ctx, op{fn: fn, reply: make(chan error, 1)})
+}
+
+// doUnsynced is do answered before the crank's writes are durable: for
+// work a restarted kernel does again anyway, such as restoring vats.
+func (r *Router) doUnsynced(ctx context.Context, fn func() error) error {
+	return r.send(ctx, op{fn: fn, reply: make(chan error, 1), unsynced: true})
+}
+
+func (r *Router) send(ctx context.Context, o op) error {
 	select {
 	case r.ops <- o:
 	case <-r.done:
@@ -298,7 +310,7 @@ func (r *Router) loop() {
 		// host requests cannot stop the run queue, nor the reverse.
 		select {
 		case o := <-r.ops:
-			o.reply <- r.runOp(o.fn)
+			o.reply <- r.runOp(o)
 		default:
 		}
 		select {
@@ -315,7 +327,7 @@ func (r *Router) loop() {
 		}
 		select {
 		case o := <-r.ops:
-			o.reply <- r.runOp(o.fn)
+			o.reply <- r.runOp(o)
 		case fn := <-r.tasks:
 			r.guard("taking in a frame", fn)
 		case res := <-r.k.Done():
@@ -356,12 +368,13 @@ func (r *Router) doKilling(ctx context.Context, fn func() error) ([]platform.Wor
 }
 
 // runOp runs a host request as a crank and answers once it is durable:
-// what a host is told has happened has been committed.
-func (r *Router) runOp(fn func() error) error {
+// what a host is told has happened has been committed (unless it asked
+// not to wait, see doUnsynced).
+func (r *Router) runOp(o op) error {
 	defer func() { r.killed = nil }()
 	err, answered := error(nil), false
 	r.guard("answering a host request", func() {
-		if err = r.crank(fn); err == nil {
+		if err = r.crank(o.fn); err == nil && !o.unsynced {
 			err = r.sync()
 		}
 		answered = true

@@ -394,7 +394,9 @@ func (r *Router) Restore(ctx context.Context) error {
 		id := rec.ID
 		w := next()
 		handed := false
-		err := r.do(ctx, func() error { handed = true; return r.restartVatIn(id, w) })
+		// Not waiting for each vat's commit: the last step below waits
+		// for all, and a kernel that dies before restores them again.
+		err := r.doUnsynced(ctx, func() error { handed = true; return r.restartVatIn(id, w) })
 		if !handed && w != nil {
 			r.killAll([]platform.Worker{w})
 		}
