@@ -3,7 +3,6 @@ package router
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -141,11 +140,7 @@ func (r *Router) StartRemote(ctx context.Context, t Transport, perSecond int) er
 	err := r.do(ctx, func() error {
 		r.perSecond = perSecond
 		r.redeemer = r.registerService(RedeemerService, r.redeemerHandler, true)
-		r.incarnation = r.k.Incarnation(func() string {
-			b := make([]byte, 16)
-			_, _ = rand.Read(b)
-			return base64.RawURLEncoding.EncodeToString(b)
-		})
+		r.incarnation = r.k.Incarnation(rand.Text)
 		return nil
 	})
 	if err != nil {
@@ -169,9 +164,7 @@ func (r *Router) endpoint(peer string, hints []string) *keeper.Remote {
 	rec, ok := r.k.RemoteOf(peer)
 	if !ok {
 		rec = r.k.NewRemote(peer, hints)
-		if r.redeemer != "" {
-			r.k.CListAdd(rec.ID, "o-0", r.redeemer)
-		}
+		r.seedRedeemer(rec.ID)
 		return rec
 	}
 	if len(hints) > 0 && !slices.Equal(hints, rec.Hints) {
@@ -217,8 +210,14 @@ func (r *Router) resetEndpoint(rec *keeper.Remote) {
 		r.k.CListDrop(rec.ID, e.Vref, e.Kref)
 	}
 	r.k.ResetRemote(rec.ID)
+	r.seedRedeemer(rec.ID)
+}
+
+// seedRedeemer makes the redeemer endpoint ep's o-0, the one object a
+// peer reaches without being handed it.
+func (r *Router) seedRedeemer(ep string) {
 	if r.redeemer != "" {
-		r.k.CListAdd(rec.ID, "o-0", r.redeemer)
+		r.k.CListAdd(ep, "o-0", r.redeemer)
 	}
 }
 
@@ -258,7 +257,7 @@ func (r *Router) deliverRemote(ep string, d *workerpb.Delivery) error {
 			}
 		}
 	}
-	seq := r.k.AppendOutbox(ep, func(seq int64) []byte {
+	seq, frame := r.k.AppendOutbox(ep, func(seq int64) []byte {
 		f.Seq = seq
 		b, _ := json.Marshal(f)
 		return b
@@ -274,7 +273,6 @@ func (r *Router) deliverRemote(ep string, d *workerpb.Delivery) error {
 			r.k.AddRetiring(ep, res.Vref, kp, seq)
 		}
 	}
-	frame, _ := r.k.OutboxFrameAt(ep, seq)
 	r.cur.frames = append(r.cur.frames, outFrame{peer: rec.Peer, hints: rec.Hints, frame: frame})
 	return nil
 }
@@ -330,21 +328,18 @@ func (r *Router) takeFrameFrom(peer string, f *wireFrame) {
 	var illegalErr error
 	stranger := false
 	err := r.crank(func() error {
-		rec, known := r.k.RemoteOf(peer)
-		switch {
-		case !known && f.Seq != 1:
-			// Not a first frame: the peer knew this kernel's store before
-			// (it was lost). The acknowledgement tells it so.
-			r.obs.Remote("duplicate")
-			return nil
-		case !known && r.k.RemoteCount() >= MaxPeers:
-			stranger = true
-			return nil
-		case !known:
-			rec = r.endpoint(peer, nil)
+		if _, known := r.k.RemoteOf(peer); !known {
+			if f.Seq != 1 {
+				// Not a first frame: the peer knew this kernel's store
+				// before (it was lost). The acknowledgement tells it so.
+				r.obs.Remote("duplicate")
+				return nil
+			}
+			if stranger = r.k.RemoteCount() >= MaxPeers; stranger {
+				return nil
+			}
 		}
-		r.checkIncarnation(rec, f.Inc)
-		ep := rec.ID
+		ep := r.sender(peer, f).ID
 		last := r.k.LastReceived(ep)
 		ack, sent = last, r.k.LastSent(ep)
 		if f.Seq != last+1 {
@@ -370,9 +365,7 @@ func (r *Router) takeFrameFrom(peer string, f *wireFrame) {
 		r.log.Warn("refused a frame from a remote kernel", "peer", peer, "seq", f.Seq, "error", illegalErr)
 		r.obs.Remote("refused")
 		err = r.crank(func() error {
-			rec := r.endpoint(peer, nil)
-			r.checkIncarnation(rec, f.Inc)
-			ep := rec.ID
+			ep := r.sender(peer, f).ID
 			if r.k.LastReceived(ep) == f.Seq-1 {
 				r.k.SetLastReceived(ep, f.Seq)
 				r.rejectRefused(ep, f, illegalErr)
@@ -390,6 +383,14 @@ func (r *Router) takeFrameFrom(peer string, f *wireFrame) {
 		b, _ := json.Marshal(wireFrame{Ack: ack, Sent: sent, Hints: t.Hints(), Inc: r.incarnation})
 		r.afterCommit(outFrame{peer: peer, frame: b, ackOnly: true})
 	}
+}
+
+// sender is the endpoint of the peer a numbered frame came from, made on
+// first use, with the incarnation the frame names checked.
+func (r *Router) sender(peer string, f *wireFrame) *keeper.Remote {
+	rec := r.endpoint(peer, nil)
+	r.checkIncarnation(rec, f.Inc)
+	return rec
 }
 
 // rejectRefused settles the result of a refused message with why, so the

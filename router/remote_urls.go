@@ -7,7 +7,6 @@ package router
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 
 	"github.com/ocapgo/ocap/marshal"
@@ -28,9 +27,7 @@ func (r *Router) IssueURLToken(ctx context.Context, kref string) (string, error)
 			token = t
 			return nil
 		}
-		b := make([]byte, 16)
-		_, _ = rand.Read(b)
-		token = base64.RawURLEncoding.EncodeToString(b)
+		token = rand.Text() // 128 random bits
 		r.k.IssueURLToken(kref, token)
 		return nil
 	})

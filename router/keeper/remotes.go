@@ -89,31 +89,35 @@ func (k *Keeper) ResetRemote(ep string) {
 	}
 }
 
-// Remotes lists every endpoint.
+// RemoteIDs lists every endpoint: r1 to the last one made (none is
+// deleted), read from the counter, not from the store.
+func (k *Keeper) RemoteIDs() []string {
+	out := make([]string, k.RemoteCount())
+	for i := range out {
+		out[i] = "r" + strconv.Itoa(i+1)
+	}
+	return out
+}
+
+// Remotes reads every endpoint.
 func (k *Keeper) Remotes() []*Remote {
 	var out []*Remote
-	for _, e := range k.scan(remoteKey("")) {
-		var rec Remote
-		decodeJSON(e.key, e.value, &rec)
-		rec.ID = strings.TrimPrefix(e.key, remoteKey(""))
-		out = append(out, &rec)
+	for _, id := range k.RemoteIDs() {
+		if rec, ok := k.Remote(id); ok {
+			out = append(out, rec)
+		}
 	}
 	return out
 }
 
 // AppendOutbox keeps the frame build makes, given its number, as the
-// next one sent to ep, and returns that number.
-func (k *Keeper) AppendOutbox(ep string, build func(seq int64) []byte) int64 {
+// next one sent to ep, and returns that number and the frame.
+func (k *Keeper) AppendOutbox(ep string, build func(seq int64) []byte) (int64, []byte) {
 	seq := k.LastSent(ep) + 1
+	frame := build(seq)
 	k.setInt("rmtseq."+ep, seq)
-	k.set(outboxKey(ep, seq), string(build(seq)))
-	return seq
-}
-
-// OutboxFrameAt returns frame seq of ep's outbox, if not yet acknowledged.
-func (k *Keeper) OutboxFrameAt(ep string, seq int64) ([]byte, bool) {
-	v, ok := k.get(outboxKey(ep, seq))
-	return []byte(v), ok
+	k.set(outboxKey(ep, seq), string(frame))
+	return seq, frame
 }
 
 // LastSent is the number of the last frame sent to ep.
