@@ -120,11 +120,7 @@ func (r *Router) ownerLive(owner string) bool {
 // retireObject deletes ko; the vats that can still recognize it are told.
 func (r *Router) retireObject(ko string, recognized bool) {
 	if recognized {
-		importers := r.k.VatIDs()
-		for _, rec := range r.k.Remotes() {
-			importers = append(importers, rec.ID)
-		}
-		for _, vat := range importers {
+		for _, vat := range append(r.k.VatIDs(), r.k.RemoteIDs()...) {
 			if vref, ok := r.k.VrefOf(vat, ko); ok && strings.HasPrefix(vref, "o-") {
 				r.gcActions.add(vat, keeper.RetireImports, ko)
 			}
