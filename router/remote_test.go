@@ -126,10 +126,7 @@ func (k *twoKernels) connect(t *testing.T) *twoKernels {
 	k.bob = k.b.launch(cluster("bob")).Root
 	k.net.attach(t, k.a, "peerA")
 	k.net.attach(t, k.b, "peerB")
-	var err error
-	if k.aToken, err = k.a.r.IssueURLToken(k.a.ctx, k.alice); err != nil {
-		t.Fatalf("IssueURLToken: %v", err)
-	}
+	k.aToken = issue(t, k.a, k.alice)
 	k.aliceOnB = k.redeem(t, k.aToken)
 	return k
 }
@@ -137,11 +134,28 @@ func (k *twoKernels) connect(t *testing.T) *twoKernels {
 // redeem redeems token of kernel A on kernel B.
 func (k *twoKernels) redeem(t *testing.T, token string) string {
 	t.Helper()
-	redeemer, err := k.b.r.PeerRedeemer(k.b.ctx, "peerA", []string{"/ip4/127.0.0.1/tcp/1"})
+	return redeemOn(t, k.b, "peerA", token)
+}
+
+// issue returns the URL token h issues for its object kref.
+func issue(t *testing.T, h *harness, kref string) string {
+	t.Helper()
+	token, err := h.r.IssueURLToken(h.ctx, kref)
 	if err != nil {
-		t.Fatalf("PeerRedeemer: %v", err)
+		t.Fatalf("IssueURLToken(%s): %v", kref, err)
 	}
-	return refOf(t, k.b.mustCall(redeemer, "redeem", token))
+	return token
+}
+
+// redeemOn redeems, on h, the token of the kernel peer, and returns h's
+// kref for the object it names.
+func redeemOn(t *testing.T, h *harness, peer, token string) string {
+	t.Helper()
+	redeemer, err := h.r.PeerRedeemer(h.ctx, peer, []string{"/ip4/127.0.0.1/tcp/1"})
+	if err != nil {
+		t.Fatalf("PeerRedeemer(%s): %v", peer, err)
+	}
+	return refOf(t, h.mustCall(redeemer, "redeem", token))
 }
 
 func TestRemoteCallsBothWays(t *testing.T) {
@@ -270,15 +284,7 @@ func checkCounts(t *testing.T, hs ...*harness) {
 func TestRemotePeerThatLostItsState(t *testing.T) {
 	t.Parallel()
 	k := newTwoKernels(t)
-	bobToken, err := k.b.r.IssueURLToken(k.b.ctx, k.bob)
-	if err != nil {
-		t.Fatal(err)
-	}
-	redeemer, err := k.a.r.PeerRedeemer(k.a.ctx, "peerB", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bobOnA := refOf(t, k.a.mustCall(redeemer, "redeem", bobToken))
+	bobOnA := redeemOn(t, k.a, "peerB", issue(t, k.b, k.bob))
 	if got := k.a.mustCall(bobOnA, "hello"); got != "bob says hello" {
 		t.Fatalf("A calling bob: %#v", got)
 	}
@@ -290,11 +296,7 @@ func TestRemotePeerThatLostItsState(t *testing.T) {
 	k.a.rejects(bobOnA, "hello", nil, "kernel peerB lost its state")
 	k.a.rejects(bobOnA, "hello", nil, "no longer exists", "kernel peerB lost its state")
 	// The new B redeems A's URL afresh and calls through.
-	redeemerOfA, err := fresh.r.PeerRedeemer(fresh.ctx, "peerA", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	aliceOnNewB := refOf(t, fresh.mustCall(redeemerOfA, "redeem", k.aToken))
+	aliceOnNewB := redeemOn(t, fresh, "peerA", k.aToken)
 	if got := fresh.mustCall(aliceOnNewB, "hello"); got != "alice says hello" {
 		t.Fatalf("the new B calling alice: %#v", got)
 	}
@@ -313,15 +315,7 @@ func TestRemoteDropsTravelBack(t *testing.T) {
 	maker := a.launch(cluster("maker")).Root
 	net.attach(t, a, "peerA")
 	net.attach(t, b, "peerB")
-	token, err := a.r.IssueURLToken(a.ctx, maker)
-	if err != nil {
-		t.Fatal(err)
-	}
-	redeemer, err := b.r.PeerRedeemer(b.ctx, "peerA", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	makerOnB := refOf(t, b.mustCall(redeemer, "redeem", token))
+	makerOnB := redeemOn(t, b, "peerA", issue(t, a, maker))
 	objectsA, objectsB := len(a.objectRows()), len(b.objectRows())
 	thing := refOf(t, b.mustCall(makerOnB, "make"))
 	if n := len(a.objectRows()); n != objectsA+1 {
@@ -445,15 +439,7 @@ func TestRemoteRetiredExportRetiresPeerImports(t *testing.T) {
 	taker := b.launch(cluster("taker")).Root
 	net.attach(t, a, "peerA")
 	net.attach(t, b, "peerB")
-	token, err := b.r.IssueURLToken(b.ctx, taker)
-	if err != nil {
-		t.Fatal(err)
-	}
-	redeemer, err := a.r.PeerRedeemer(a.ctx, "peerB", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	takerOnA := refOf(t, a.mustCall(redeemer, "redeem", token))
+	takerOnA := redeemOn(t, a, "peerB", issue(t, b, taker))
 	a.mustCall(maker, "give", ref(takerOnA))
 	testutil.WaitFor(t, liveness, "every frame to be acknowledged", func() bool {
 		rs, _ := a.r.Remotes(a.ctx)
