@@ -385,6 +385,15 @@ func (r *Router) takeFrameFrom(peer string, f *wireFrame) {
 	}
 }
 
+// retiring returns the promise a peer's retiring vref still names (vats
+// have none: the kernel answers them in step).
+func (r *Router) retiring(vat, vref string) (string, bool) {
+	if !isRemote(vat) {
+		return "", false
+	}
+	return r.k.Retiring(vat, vref)
+}
+
 // sender is the endpoint of the peer a numbered frame came from, made on
 // first use, with the incarnation the frame names checked.
 func (r *Router) sender(peer string, f *wireFrame) *keeper.Remote {

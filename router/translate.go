@@ -83,7 +83,7 @@ func (r *Router) kernelRef(vat, vref string, asResult bool) (string, error) {
 		}
 		return kref, nil
 	}
-	if kp, ok := r.k.Retiring(vat, vref); ok && !asResult {
+	if kp, ok := r.retiring(vat, vref); ok && !asResult {
 		return kp, nil // a peer's message sent before it took the notify in
 	}
 	if !mine {
