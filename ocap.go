@@ -104,6 +104,17 @@ type Options struct {
 	// count worker starts and exits, and scrapes read live vats from the
 	// router. Defaults to none.
 	Metrics *metrics.Kernel
+	// RestoreOnDemand makes a kernel start over a store without starting
+	// its vats' workers: each restored vat stays dormant (status
+	// "dormant": true, no pid) until something is delivered to it (a
+	// message, a notify, a garbage-collection action, PingVat), and starts
+	// then, before that delivery. A restart's effects on the tables still
+	// happen at start: a vat's non-durable exports are gone and the
+	// promises it was deciding reject at once. What changes is when each
+	// vat's buildRootObject runs again: timers or fetches it starts on a
+	// restart wait for its first delivery. Defaults to false: Make starts
+	// every vat before it returns.
+	RestoreOnDemand bool
 	// RemoteComms, when set, connects the kernel to kernels on other
 	// machines: it gets a peer ID (kept in the store), listens and dials
 	// over libp2p, and offers the ocapURLIssuerService and
@@ -172,7 +183,7 @@ func Make(ctx context.Context, launcher platform.Launcher, db store.Store, opts 
 	k := &Kernel{opts: opts, log: opts.Logger, launcher: launcher, db: db, launched: map[string]*SubclusterLaunchResult{}, checked: map[string]bool{}}
 	k.r = router.New(router.Config{Store: db, Launcher: launcher, Logger: opts.Logger.Named("kernel"), DeliveryTimeout: opts.DeliveryTimeout, ReapInterval: opts.ReapInterval,
 		AllowedGlobals: opts.AllowedGlobalNames, FetchAllowedHosts: opts.FetchAllowedHosts, Observer: observer, OpenIO: ioOpener(opts.Logger),
-		Limits: opts.Limits, MemoryLimit: max(opts.WorkerMemoryLimit, 0)})
+		Limits: opts.Limits, MemoryLimit: max(opts.WorkerMemoryLimit, 0), RestoreOnDemand: opts.RestoreOnDemand})
 	if opts.Metrics != nil {
 		opts.Metrics.Watch(k.r)
 	}

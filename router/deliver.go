@@ -166,6 +166,9 @@ func (r *Router) deliver(vat string, d *workerpb.Delivery) error {
 	}
 	w, ok := r.workers[vat]
 	if !ok {
+		if r.isDormant(vat) {
+			return &dormantError{vat}
+		}
 		return &workerDiedError{vat, fmt.Errorf("vat %s has no running worker", vat)}
 	}
 	r.obs.Delivery(workerpb.DeliveryKind(d))

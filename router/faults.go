@@ -40,7 +40,12 @@ func (r *Router) afterCrank(err error) {
 	var died *workerDiedError
 	var fault *vatFaultError
 	var late *timeLimitError
+	var dormant *dormantError
 	switch {
+	case errors.As(err, &dormant):
+		// The crank was rolled back; the loop runs it again once the vat
+		// is up.
+		r.wake(dormant.vat)
 	case errors.As(err, &late):
 		delete(r.failures, late.vat)
 		r.log.Error("vat ran past the delivery time limit; terminating it", "vat", late.vat, "reason", late.reason)

@@ -133,6 +133,9 @@ func (r *Router) retireObject(ko string, recognized bool) {
 // the batch still applies to.
 func (r *Router) processGC(a keeper.GCAction) error {
 	if _, ok := r.workers[a.Vat]; !ok && !isRemote(a.Vat) {
+		if r.isDormant(a.Vat) {
+			return &dormantError{a.Vat}
+		}
 		return nil // a vat that is gone has nothing to collect
 	}
 	var vrefs []string

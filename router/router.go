@@ -56,6 +56,14 @@ type Config struct {
 	// MemoryLimit caps each vat's worker, in bytes, unless the vat's
 	// creationOptions.memoryLimit sets its own; 0: no cap.
 	MemoryLimit int64
+	// RestoreOnDemand makes Restore start no worker: each restored vat
+	// stays dormant until something is delivered to it (a message, a
+	// notify, a GC action, PingVat), and starts then. What a restart does
+	// to a vat's tables (non-durable exports gone, its decided promises
+	// rejected) still happens in Restore. Defaults to false: every vat is
+	// started in Restore, so code its buildRootObject runs on a restart
+	// (timers, fetches) runs at once.
+	RestoreOnDemand bool
 }
 
 // Router is the running kernel core. All table access happens on its loop
@@ -137,6 +145,8 @@ type Router struct {
 	// handles are the running vats as other goroutines see them: hosts
 	// read pids and ping workers without waiting for the crank loop.
 	handles map[string]vatHandle
+	// dormant are the vats restored on demand that have not started yet.
+	dormant map[string]bool
 	waiters map[string]chan Settlement
 	stopped bool
 }
@@ -250,6 +260,7 @@ func New(cfg Config) *Router {
 		waiters:       map[string]chan Settlement{},
 		failed:        make(chan struct{}),
 		handles:       map[string]vatHandle{},
+		dormant:       map[string]bool{},
 		services:      map[string]*service{},
 		ioClosers:     map[string][]func(){},
 		serviceByKref: map[string]*service{},

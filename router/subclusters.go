@@ -385,6 +385,9 @@ func (r *Router) Restore(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if r.cfg.RestoreOnDemand {
+		return r.do(ctx, func() error { r.restoreDormant(recs); return nil })
+	}
 	// Workers start ahead of their vats, restoreAhead at a time: most of
 	// a restore is process start-up, which runs on every core while the
 	// vats start in the workers already up, one by one and in order.
@@ -404,9 +407,7 @@ func (r *Router) Restore(ctx context.Context) error {
 			return err
 		}
 		if err != nil {
-			r.log.Error("vat could not be restored; terminating it", "vat", id, "error", err)
-			reason := fmt.Sprintf("it could not be restored: %v", err)
-			_ = r.do(ctx, func() error { r.terminateVat(id, reason); return nil })
+			_ = r.do(ctx, func() error { r.endUnrestorable(id, err); return nil })
 		}
 	}
 	return r.do(ctx, func() error { r.restored = true; return nil })
@@ -516,6 +517,8 @@ type VatStatus struct {
 	SubclusterID string          `json:"subclusterId"`
 	Config       json.RawMessage `json:"config,omitempty"`
 	PID          int             `json:"pid,omitempty"`
+	// Dormant: restored on demand and not started yet (no worker, no pid).
+	Dormant bool `json:"dormant,omitempty"`
 }
 
 // SubclusterStatus describes a live subcluster.

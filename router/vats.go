@@ -152,6 +152,16 @@ func (r *Router) restartVatIn(id string, fresh platform.Worker) error {
 		return fmt.Errorf("%w %s", ErrUnknownVat, id)
 	}
 	r.stopWorker(id)
+	r.forgetIncarnation(id)
+	if fresh == nil {
+		return r.startVat(r.ctx, rec)
+	}
+	return r.startVatIn(r.ctx, rec, fresh)
+}
+
+// forgetIncarnation is what a restart does to a vat's tables: its
+// non-durable exports are gone and the promises it was deciding reject.
+func (r *Router) forgetIncarnation(id string) {
 	for _, e := range r.k.CList(id) {
 		vref, kref := e.Vref, e.Kref
 		kind, mine, ok := parseVref(vref)
@@ -169,16 +179,13 @@ func (r *Router) restartVatIn(id string, fresh platform.Worker) error {
 			r.k.CListDrop(id, vref, kref)
 		}
 	}
-	if fresh == nil {
-		return r.startVat(r.ctx, rec)
-	}
-	return r.startVatIn(r.ctx, rec, fresh)
 }
 
 // terminateVat kills a vat for good: its worker dies, its exports answer
 // VAT_TERMINATED, the promises it decided are rejected, its tables go.
 func (r *Router) terminateVat(id, reason string) {
 	r.stopWorker(id)
+	r.setDormant(id, false)
 	rec, ok := r.vat(id)
 	if !ok {
 		return
@@ -239,6 +246,15 @@ func (r *Router) dropFromSubcluster(scID, vat, reason string) {
 // then has its worker killed, and is restarted like any vat whose worker
 // died.
 func (r *Router) PingVat(ctx context.Context, id string) (string, error) {
+	if r.isDormant(id) {
+		var failed error
+		if err := r.do(ctx, func() error { failed = r.wakeForHost(id); return nil }); err != nil {
+			return "", fmt.Errorf("pinging vat %s: %w", id, err)
+		}
+		if failed != nil {
+			return "", fmt.Errorf("pinging vat %s: %w", id, failed)
+		}
+	}
 	r.mu.Lock()
 	h, ok := r.handles[id]
 	r.mu.Unlock()
@@ -262,6 +278,7 @@ func (r *Router) addWorker(vat, subcluster string, w platform.Worker) {
 	r.workers[vat] = w
 	r.mu.Lock()
 	r.handles[vat] = vatHandle{worker: w, pid: w.PID(), subcluster: subcluster}
+	delete(r.dormant, vat)
 	r.mu.Unlock()
 }
 

@@ -104,10 +104,12 @@ func (r *Router) Status(ctx context.Context) ([]VatStatus, []SubclusterStatus, e
 	v := r.view.Load()
 	vats := make([]VatStatus, len(v.vats))
 	copy(vats, v.vats)
-	pids := r.WorkerPIDs()
+	r.mu.Lock()
 	for i := range vats {
-		vats[i].PID = pids[vats[i].ID]
+		vats[i].PID = r.handles[vats[i].ID].pid
+		vats[i].Dormant = r.dormant[vats[i].ID]
 	}
+	r.mu.Unlock()
 	subs := make([]SubclusterStatus, len(v.subclusters))
 	copy(subs, v.subclusters)
 	return vats, subs, nil

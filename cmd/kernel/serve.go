@@ -40,7 +40,7 @@ const defaultSpares = 2
 
 func init() {
 	verbs["serve"] = verb{
-		usage:   "serve [--db URL] [--socket PATH] [--system NAME=cluster.json ...] [--prune-system] [--metrics-addr ADDR] [--spare-workers N] [--delivery-timeout DURATION] [--limit NAME=VALUE ...] [--worker-memory SIZE] [--remote-listen MULTIADDR ...] [--remote-peer MULTIADDR ...] [--remote-relay MULTIADDR ...] [--log-level LEVEL] [--log-format text|json]",
+		usage:   "serve [--db URL] [--socket PATH] [--system NAME=cluster.json ...] [--prune-system] [--metrics-addr ADDR] [--spare-workers N] [--delivery-timeout DURATION] [--limit NAME=VALUE ...] [--worker-memory SIZE] [--restore-on-demand] [--remote-listen MULTIADDR ...] [--remote-peer MULTIADDR ...] [--remote-relay MULTIADDR ...] [--log-level LEVEL] [--log-format text|json]",
 		summary: "run the kernel as a daemon, managed through its control API on a unix socket",
 		details: pruneHelp + "\n\n" + deliveryTimeoutHelp + "\n\n" + limitsHelp + "\n\n" + workerMemoryHelp + "\n\n" + remoteHelp,
 		example: "kernel serve --db sqlite:///tmp/ocap.db --socket /tmp/ocap.sock --system hello=testdata/clusters/hello.json",
@@ -54,7 +54,7 @@ type serveFlags struct {
 	workerMemory                                          string
 	systems                                               []string
 	spares                                                int
-	prune                                                 bool
+	prune, onDemand                                       bool
 	limits                                                []string
 	remoteListen, remotePeers, remoteRelays               []string
 }
@@ -72,6 +72,7 @@ func serveCommand(_ verb, out streams) *cobra.Command {
 	deliveryTimeoutFlag(fs, &f.timeout)
 	fs.StringArrayVar(&f.limits, "limit", nil, "a per-vat limit `NAME=VALUE` (repeatable; names and defaults below)")
 	fs.StringVar(&f.workerMemory, "worker-memory", bytesize.Format(platform.DefaultMemoryLimit), "each vat worker's memory cap, a `SIZE` such as 512MiB, or none")
+	fs.BoolVar(&f.onDemand, "restore-on-demand", false, "start no vat at start: each restored vat starts at its first delivery (default: all start before the daemon serves)")
 	fs.StringArrayVar(&f.remoteListen, "remote-listen", nil, "turn remote comms on, listening on `MULTIADDR` such as /ip4/0.0.0.0/tcp/4001 (repeatable)")
 	fs.StringArrayVar(&f.remotePeers, "remote-peer", nil, "a peer kernel's `MULTIADDR` ending in /p2p/PEER_ID, dialled when needed; turns remote comms on (repeatable)")
 	fs.StringArrayVar(&f.remoteRelays, "remote-relay", nil, "a relay `MULTIADDR` this kernel may be reached through, put in the URLs it issues (repeatable)")
@@ -132,18 +133,19 @@ func serve(f serveFlags, private bool, stderr io.Writer) error {
 	}
 	defer ms.close()
 	d := &daemon{
-		base:    base,
-		log:     base.Named("serve"),
-		socket:  socket,
-		dbURL:   f.db,
-		metrics: ms,
-		spares:  f.spares,
-		timeout: timeout,
-		prune:   f.prune,
-		limits:  limits,
-		memory:  memory,
-		stopped: make(chan struct{}),
-		remote:  remoteOptions(f),
+		base:     base,
+		log:      base.Named("serve"),
+		socket:   socket,
+		dbURL:    f.db,
+		metrics:  ms,
+		spares:   f.spares,
+		timeout:  timeout,
+		prune:    f.prune,
+		onDemand: f.onDemand,
+		limits:   limits,
+		memory:   memory,
+		stopped:  make(chan struct{}),
+		remote:   remoteOptions(f),
 	}
 	for _, s := range systems {
 		d.systems = append(d.systems, s.SystemSubclusterConfig)
@@ -177,18 +179,19 @@ func parseSystems(flags []string) ([]systemFlag, error) {
 // daemon is one `kernel serve`: a store, a kernel over it, and the control
 // API in front of the kernel.
 type daemon struct {
-	spares  int                   // workers kept started ahead of need
-	timeout time.Duration         // the delivery time limit
-	prune   bool                  // --prune-system
-	limits  kernelLimits          // --limit
-	memory  int64                 // --worker-memory (ocap.Options.WorkerMemoryLimit)
-	base    hclog.InterceptLogger // the kernel's logger; log is ours
-	log     hclog.Logger
-	socket  string
-	dbURL   string
-	systems []ocap.SystemSubclusterConfig
-	metrics *metricsServer           // nil without --metrics-addr
-	remote  *ocap.RemoteCommsOptions // nil without remote comms
+	spares   int                   // workers kept started ahead of need
+	timeout  time.Duration         // the delivery time limit
+	prune    bool                  // --prune-system
+	onDemand bool                  // --restore-on-demand
+	limits   kernelLimits          // --limit
+	memory   int64                 // --worker-memory (ocap.Options.WorkerMemoryLimit)
+	base     hclog.InterceptLogger // the kernel's logger; log is ours
+	log      hclog.Logger
+	socket   string
+	dbURL    string
+	systems  []ocap.SystemSubclusterConfig
+	metrics  *metricsServer           // nil without --metrics-addr
+	remote   *ocap.RemoteCommsOptions // nil without remote comms
 
 	stopOnce sync.Once
 	stopped  chan struct{} // closed by the first stop request or signal
@@ -305,6 +308,7 @@ func (d *daemon) makeKernel(launcher platform.Launcher, db store.Store) (*ocap.K
 			Limits:                 d.limits.vat,
 			WorkerMemoryLimit:      d.memory,
 			RemoteComms:            d.remote,
+			RestoreOnDemand:        d.onDemand,
 		})
 		done <- made{k, err}
 	}()
