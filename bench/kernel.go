@@ -32,18 +32,20 @@ func newKernel(ctx context.Context, dbURL string) (*ocap.Kernel, store.Store, er
 // limits are generous: a benchmark on a busy machine should be slow, not
 // fail.
 func newKernelWith(ctx context.Context, dbURL string, spares int) (*ocap.Kernel, store.Store, error) {
-	return openKernel(ctx, dbURL, spares, nil)
+	return openKernel(ctx, dbURL, spares, ocap.Options{})
 }
 
-// openKernel is newKernelWith with remote comms rc (nil: none).
-func openKernel(ctx context.Context, dbURL string, spares int, rc *ocap.RemoteCommsOptions) (*ocap.Kernel, store.Store, error) {
+// openKernel is newKernelWith with the RemoteComms and RestoreOnDemand of
+// opts.
+func openKernel(ctx context.Context, dbURL string, spares int, opts ocap.Options) (*ocap.Kernel, store.Store, error) {
 	db, err := store.Open(ctx, dbURL)
 	if err != nil {
 		return nil, nil, err
 	}
 	logger := hclog.New(&hclog.LoggerOptions{Name: "bench", Output: os.Stderr, Level: hclog.Warn})
 	k, err := ocap.Make(ctx, platform.New(platform.Options{Logger: logger, Env: workerEnv, Spares: spares}), db,
-		ocap.Options{Logger: logger, LaunchTimeout: 10 * time.Minute, DeliveryTimeout: 10 * time.Minute, RemoteComms: rc})
+		ocap.Options{Logger: logger, LaunchTimeout: 10 * time.Minute, DeliveryTimeout: 10 * time.Minute,
+			RemoteComms: opts.RemoteComms, RestoreOnDemand: opts.RestoreOnDemand})
 	if err != nil {
 		db.Close()
 		return nil, nil, err

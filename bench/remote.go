@@ -74,10 +74,10 @@ func remoteRows(ctx context.Context, cfg config, urlA, urlB, s string, out *repo
 // frames a second from each peer, and each kernel takes in two frames a
 // round trip) the row would measure the limit, not the kernels.
 func newRemoteKernel(ctx context.Context, dbURL string) (*ocap.Kernel, store.Store, error) {
-	return openKernel(ctx, dbURL, 0, &ocap.RemoteCommsOptions{Network: remote.Network{
+	return openKernel(ctx, dbURL, 0, ocap.Options{RemoteComms: &ocap.RemoteCommsOptions{Network: remote.Network{
 		ListenAddrs:       []string{"/ip4/127.0.0.1/tcp/0"},
 		MessagesPerSecond: 1_000_000,
-	}})
+	}}})
 }
 
 // hung says so when err came from the deadline of remoteRows.
