@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -37,13 +38,14 @@ func newKernelWith(ctx context.Context, dbURL string, spares int) (*ocap.Kernel,
 
 // openKernel is newKernelWith with the RemoteComms and RestoreOnDemand of
 // opts.
-func openKernel(ctx context.Context, dbURL string, spares int, opts ocap.Options) (*ocap.Kernel, store.Store, error) {
+// env is more environment for its workers.
+func openKernel(ctx context.Context, dbURL string, spares int, opts ocap.Options, env ...string) (*ocap.Kernel, store.Store, error) {
 	db, err := store.Open(ctx, dbURL)
 	if err != nil {
 		return nil, nil, err
 	}
 	logger := hclog.New(&hclog.LoggerOptions{Name: "bench", Output: os.Stderr, Level: hclog.Warn})
-	k, err := ocap.Make(ctx, platform.New(platform.Options{Logger: logger, Env: workerEnv, Spares: spares}), db,
+	k, err := ocap.Make(ctx, platform.New(platform.Options{Logger: logger, Env: append(slices.Clip(workerEnv), env...), Spares: spares}), db,
 		ocap.Options{Logger: logger, LaunchTimeout: 10 * time.Minute, DeliveryTimeout: 10 * time.Minute,
 			RemoteComms: opts.RemoteComms, RestoreOnDemand: opts.RestoreOnDemand})
 	if err != nil {

@@ -162,13 +162,26 @@ func pingAll(ctx context.Context, k *ocap.Kernel, st *ocap.KernelStatus) error {
 	return nil
 }
 
+// idleTrim is how long the workers of the rss/vat-idle rows wait without a
+// delivery before they drop their code pages (a worker's default: a
+// minute; see cmd/vat-worker).
+const idleTrim = time.Second
+
 // rssRows measures an idle vat's memory: starting from 10 idle target
 // vats, each run launches 10 more and reports the growth of the RSS summed
 // over the kernel (this process) and all its workers, divided by 10 (how
 // the JavaScript kernels measure it), and the mean PSS of the workers.
-func rssRows(ctx context.Context, cfg config, url string, out *reporter) (err error) {
+// With trim > 0 the workers drop their code pages after trim without a
+// delivery, as they do after a minute by default, and each run measures
+// once they have: the rows of a vat left idle (rss/vat-idle, pss/vat-idle).
+func rssRows(ctx context.Context, cfg config, url string, trim time.Duration, out *reporter) (err error) {
 	const step = 10
-	k, db, err := newKernel(ctx, url)
+	var env []string
+	suffix := ""
+	if trim > 0 {
+		env, suffix = []string{"OCAP_WORKER_IDLE_TRIM=" + trim.String()}, "-idle"
+	}
+	k, db, err := openKernel(ctx, url, 0, ocap.Options{}, env...)
 	if err != nil {
 		return err
 	}
@@ -189,6 +202,11 @@ func rssRows(ctx context.Context, cfg config, url string, out *reporter) (err er
 		}
 		if err := pingAll(ctx, k, st); err != nil {
 			return 0, 0, err
+		}
+		if trim > 0 {
+			// Every worker has had its last delivery (the ping); the
+			// trim follows it by trim.
+			time.Sleep(trim + time.Second)
 		}
 		pids, err := k.WorkerPIDs(ctx)
 		if err != nil {
@@ -215,7 +233,7 @@ func rssRows(ctx context.Context, cfg config, url string, out *reporter) (err er
 		pss = append(pss, mib(p))
 		last = rss
 	}
-	out.add("rss/vat", "sqlite", "MiB", perVat)
-	out.add("pss/vat", "sqlite", "MiB", pss)
+	out.add("rss/vat"+suffix, "sqlite", "MiB", perVat)
+	out.add("pss/vat"+suffix, "sqlite", "MiB", pss)
 	return nil
 }

@@ -179,8 +179,11 @@ func run(ctx context.Context, cfg config, out *reporter) error {
 		}
 	}
 	if cfg.rows["rss"] {
-		if err := rssRows(ctx, cfg, "sqlite://"+dir+"/rss.db", out); err != nil {
+		if err := rssRows(ctx, cfg, "sqlite://"+dir+"/rss.db", 0, out); err != nil {
 			return fmt.Errorf("rss: %w", err)
+		}
+		if err := rssRows(ctx, cfg, "sqlite://"+dir+"/rss-idle.db", idleTrim, out); err != nil {
+			return fmt.Errorf("rss of idle vats: %w", err)
 		}
 	}
 	if cfg.rows["bigstore"] && cfg.bigEntries > 0 {

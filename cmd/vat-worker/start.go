@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"runtime/debug"
 	"time"
 
@@ -24,6 +25,19 @@ const settleDelay = 200 * time.Millisecond
 // 200 ms after start made a 100-vat restart 5.3 s → 7.3 s).
 const idleTrim = time.Minute
 
+// idleTrimEnv, when set to a duration (through platform.Options.Env), is
+// the idle time after which the worker drops its code pages: how `make
+// bench` measures an idle vat's memory without waiting a minute per step.
+const idleTrimEnv = "OCAP_WORKER_IDLE_TRIM"
+
+// idleTrimAfter is idleTrim, or the duration idleTrimEnv sets.
+func idleTrimAfter() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(idleTrimEnv)); err == nil && d > 0 {
+		return d
+	}
+	return idleTrim
+}
+
 // newRuntime is supervisor's default runtime, which settles once its vat
 // has started.
 func newRuntime(logger hclog.Logger, wantCrank func()) (supervisor.Runtime, error) {
@@ -31,26 +45,27 @@ func newRuntime(logger hclog.Logger, wantCrank func()) (supervisor.Runtime, erro
 	if err != nil {
 		return nil, err
 	}
-	return &vat{Vat: v, code: startupCode()}, nil
+	return &vat{Vat: v, code: startupCode(), trimAfter: idleTrimAfter()}, nil
 }
 
 // vat is a liveslots vat that gives back memory once started and when idle.
 type vat struct {
 	*liveslots.Vat
-	code codeRanges
-	idle *time.Timer // set at StartVat: drops the code pages after idleTrim without a delivery
+	code      codeRanges
+	trimAfter time.Duration
+	idle      *time.Timer // set at StartVat: drops the code pages after trimAfter without a delivery
 }
 
 func (v *vat) Deliver(d *workerpb.Delivery) *workerpb.DeliveryResult {
 	res := v.Vat.Deliver(d)
 	switch {
 	case v.idle != nil:
-		v.idle.Reset(idleTrim)
+		v.idle.Reset(v.trimAfter)
 	case d.GetStartVat() != nil:
 		// A worker spends most of its life idle, and most of the heap its
 		// start used (compiling and running liveslots) is garbage.
 		time.AfterFunc(settleDelay, debug.FreeOSMemory)
-		v.idle = time.AfterFunc(idleTrim, v.code.release)
+		v.idle = time.AfterFunc(v.trimAfter, v.code.release)
 	}
 	return res
 }
