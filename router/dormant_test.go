@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/ocapgo/ocap/internal/testutil"
 	"github.com/ocapgo/ocap/platform/platformtest"
 	"github.com/ocapgo/ocap/router"
 )
@@ -128,4 +129,30 @@ func TestRestoreOnDemandTerminatesVatThatCannotStart(t *testing.T) {
 	if got := h.mustCall(sc.Root, "bump"); got != float64(1) {
 		t.Fatalf("alice's bump = %v", got)
 	}
+}
+
+// Garbage collection reaches a dormant vat too: once the host releases a
+// durable export of a dormant vat, the vat starts and is told to drop it.
+func TestRestoreOnDemandWakesForGC(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, restoreOnDemand)
+	h.l.Define("alice", func(v *platformtest.Vat) error {
+		durable := v.Export("o+d10/1", "Alleged: counter")
+		v.Root().
+			On("bootstrap", func(c *platformtest.Call) { c.Return(nil) }).
+			On("get", func(c *platformtest.Call) { c.Return(durable.Ref()) })
+		return nil
+	})
+	sc := h.launch(cluster("alice"))
+	durable := refOf(t, h.mustCall(sc.Root, "get"))
+	h.restart()
+	if n, err := h.r.Release(h.ctx, durable); err != nil || n != 1 {
+		t.Fatalf("Release(%s) = %d, %v", durable, n, err)
+	}
+	drops := platformtest.Match{VatName: "alice", Kind: platformtest.KindDropExports}
+	testutil.WaitFor(t, liveness, "alice to be told to drop her export", func() bool { return h.l.Count(drops) == 1 })
+	if n := h.l.Launched("v1"); n != 2 {
+		t.Fatalf("alice had %d workers, want 2", n)
+	}
+	h.requireCounts()
 }
