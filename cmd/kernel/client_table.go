@@ -17,8 +17,11 @@ func printStatusTable(w io.Writer, st *control.StatusResponse) error {
 	fmt.Fprintln(tw, "VAT\tNAME\tSUBCLUSTER\tPID")
 	for _, v := range st.Vats {
 		pid := "-"
-		if v.PID != 0 {
+		switch {
+		case v.PID != 0:
 			pid = strconv.Itoa(v.PID)
+		case v.Dormant:
+			pid = "dormant" // restored on demand, not started yet
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", v.ID, dash(v.Name), v.SubclusterID, pid)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ocapgo/ocap/internal/testutil"
@@ -40,6 +41,9 @@ func TestServeRestoreOnDemand(t *testing.T) {
 	st := status()
 	if len(st.Vats) != 2 || !st.Vats[0].Dormant || !st.Vats[1].Dormant || st.Vats[0].PID+st.Vats[1].PID != 0 {
 		t.Fatalf("vats of an on-demand restore: %+v", st.Vats)
+	}
+	if r := kernelCmd(t, "status", "--socket", sock, "--output", "table"); r.code != 0 || strings.Count(r.stdout, "dormant") != 2 {
+		t.Fatalf("status --output table of dormant vats: %s", r)
 	}
 	// alice (v1) starts for this message, once, without a second bootstrap.
 	if out := ok(t, sock, nil, "send", root, "counts"); out != `{"bootstraps":1,"starts":2}` {
