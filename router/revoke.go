@@ -72,6 +72,7 @@ func (r *Router) Reset(ctx context.Context) error {
 		r.closeChannels("")
 		r.flushes = nil
 		r.mu.Lock()
+		clear(r.dormant) // their ids are given out again
 		for kp, ch := range r.waiters {
 			ch <- Settlement{Data: kernelError("", "the kernel was reset before this settled"), Rejected: true}
 			delete(r.waiters, kp)
