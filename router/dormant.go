@@ -44,7 +44,8 @@ func (r *Router) isDormant(vat string) bool {
 // wake starts a dormant vat as a crank of its own. A vat that cannot start
 // is terminated, as Restore terminates one.
 func (r *Router) wake(vat string) {
-	if err := r.crank(func() error { return r.startDormant(vat) }); err != nil {
+	err := r.crank(func() error { return r.startDormant(vat) })
+	if err != nil && r.ctx.Err() == nil { // a kernel stopping ends no vat
 		r.afterCrank(r.crank(func() error { r.endUnrestorable(vat, err); return nil }))
 	}
 }
@@ -53,7 +54,7 @@ func (r *Router) wake(vat string) {
 // why the vat could not start, and the request, to commit the termination,
 // does not fail.
 func (r *Router) wakeForHost(vat string) (err error) {
-	if err = r.startDormant(vat); err != nil {
+	if err = r.startDormant(vat); err != nil && r.ctx.Err() == nil {
 		r.endUnrestorable(vat, err)
 	}
 	return err

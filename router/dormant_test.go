@@ -1,6 +1,7 @@
 package router_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -155,4 +156,33 @@ func TestRestoreOnDemandWakesForGC(t *testing.T) {
 		t.Fatalf("alice had %d workers, want 2", n)
 	}
 	h.requireCounts()
+}
+
+// A kernel that stops while a dormant vat starts ends no vat: the next
+// kernel restores it.
+func TestRestoreOnDemandStopDuringStart(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, restoreOnDemand)
+	counterVat(h.l, "alice")
+	sc := h.launch(cluster("alice"))
+	h.mustCall(sc.Root, "bump")
+	h.restart()
+	r := h.r
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	starting := platformtest.Match{VatName: "alice", Kind: platformtest.KindStartVat, Worker: 2}
+	h.l.Fault(func(d platformtest.Delivery) platformtest.Fault {
+		if starting.Matches(d) {
+			_ = r.Stop(done) // the kernel stops, then the worker dies
+			return platformtest.Die
+		}
+		return platformtest.Answer
+	})
+	h.goCall(sc.Root, "bump") // its answer never comes: the kernel stops
+	h.awaitStopped()
+	h.start()
+	// The bump queued before the stop runs too, then this one.
+	if got := h.mustCall(sc.Root, "bump"); got != float64(3) {
+		t.Fatalf("alice's bump after the next start = %v, want 3", got)
+	}
 }
